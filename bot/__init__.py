@@ -1,0 +1,1 @@
+"""Platform-free core of the resilience coach: types, engine, store, settings, CLI."""

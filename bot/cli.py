@@ -1,0 +1,119 @@
+"""`coach`: run the bot, chat in the terminal, inspect dialogs, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import logs
+from bot.app import running
+from bot.config import Settings, SettingsError, load_settings
+from bot.store import migrate
+from bot.store.store import create_engine
+from dialogs import catalog
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coach",
+        description="A resilience micro-coaching bot (an automated coach, not therapy).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub.add_parser("run", help="run every adapter whose token is set; with none, the terminal chat")
+    sub.add_parser("chat", help="chat in this terminal (also reads piped input)")
+    dialogs = sub.add_parser("dialogs", help="list the coaching flows or draw one")
+    dialogs_sub = dialogs.add_subparsers(dest="action", metavar="ACTION", required=True)
+    dialogs_sub.add_parser("list", help="list the flows and their states")
+    show = dialogs_sub.add_parser("show", help="print a flow as a Mermaid state diagram")
+    show.add_argument("name")
+    db = sub.add_parser("db", help="database schema: upgrade or check")
+    db_sub = db.add_subparsers(dest="action", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply pending migrations (also done on every start)")
+    db_sub.add_parser("check", help="exit 1 if migrations are pending")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "dialogs":
+        return _dialogs(args)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"coach: {exc}", file=sys.stderr)
+        return 2
+    secrets = [
+        s.get_secret_value() for s in (settings.telegram_bot_token, settings.discord_bot_token) if s
+    ]
+    quiet = args.command == "chat" or not _adapters(settings)
+    logs.configure(
+        "WARNING" if quiet and settings.log_level != "DEBUG" else settings.log_level, secrets
+    )
+    try:
+        return asyncio.run(_commands[args.command](settings, args))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dialogs(args: argparse.Namespace) -> int:
+    flows = {d.name: d for d in catalog()}
+    if args.action == "list":
+        for dialog in flows.values():
+            print(f"{dialog.name}: {', '.join(dialog.states)}")
+        return 0
+    if args.name not in flows:
+        print(f"coach: no dialog {args.name!r}; try: {', '.join(flows)}", file=sys.stderr)
+        return 2
+    print(flows[args.name].mermaid())
+    return 0
+
+
+def _adapters(settings: Settings) -> list[str]:
+    return [
+        name
+        for name, token in (
+            ("telegram", settings.telegram_bot_token),
+            ("discord", settings.discord_bot_token),
+        )
+        if token
+    ]
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    configured = _adapters(settings)
+    if not configured:
+        return await _chat(settings, args)
+    print(
+        f"coach: adapters {', '.join(configured)} are not part of this build yet", file=sys.stderr
+    )
+    return 2
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters import console
+
+    async with running(settings) as app:
+        await console.chat(app.engine)
+    return 0
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        if args.action == "upgrade":
+            await migrate.upgrade(engine)
+            print("database is up to date")
+            return 0
+        pending = await migrate.pending(engine)
+        print(f"pending migrations: {', '.join(pending)}" if pending else "database is up to date")
+        return 1 if pending else 0
+    finally:
+        await engine.dispose()
+
+
+_commands = {"run": _run, "chat": _chat, "db": _db}

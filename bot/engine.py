@@ -1,0 +1,345 @@
+"""The one path every turn takes: bound the input, check safety, lock the conversation, load the
+session by name, run the state's step, save everything in one transaction, return replies."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.effects import Effect, Journal
+from bot.locks import KeyedLock
+from bot.store import Commit, SessionRecord, Store, UserRecord
+from bot.texts import Texts
+from bot.types import Choice, Inbound, Reply
+from dialogs.dsl import Dialog, Option, State, Turn
+
+log = logging.getLogger(__name__)
+
+QUOTE_CHARS = 120  # the user's words quoted back in a prompt
+MAX_HOPS = 8  # pass-through states in a row, so a routing loop cannot spin
+CACHE_SIZE = 10_000
+
+
+class Assessment(Protocol):
+    crisis: bool
+    category: str | None
+
+
+Safety = Callable[[str], Assessment]
+
+
+@dataclass
+class _Run:
+    """One turn in progress: where the conversation is and what it will say and write."""
+
+    user: UserRecord
+    locale: str | None
+    seed: int
+    dialog: Dialog | None
+    state: str | None
+    turn: Turn
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def effects(self) -> list[Effect]:
+        return self.turn.effects
+
+
+class _LRU(OrderedDict):
+    def remember(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > CACHE_SIZE:
+            self.popitem(last=False)
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        texts: Texts,
+        dialogs: Iterable[Dialog],
+        *,
+        safety: Safety | None = None,
+        max_input_chars: int = 2000,
+        retries: int = 5,
+    ) -> None:
+        self.store = store
+        self.texts = texts
+        self.dialogs = {d.name: d for d in dialogs}
+        self.safety = safety
+        self.max_input_chars = max_input_chars
+        self.retries = retries
+        self._locks = KeyedLock()
+        self._users = _LRU()
+        # A hint only: the version check at commit catches a session changed elsewhere.
+        self._sessions = _LRU()
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Answer one inbound; never raises, always says something unless it is a repeat."""
+        key = inbound.key
+        try:
+            async with self._locks.hold((key.platform, key.user_id)):
+                return await self._handle(inbound)
+        except Exception:
+            log.exception("turn failed", extra={"platform": key.platform})
+            return [Reply(self.texts.say("core.error", inbound.locale))]
+
+    async def _handle(self, inbound: Inbound) -> list[Reply]:
+        user = await self._user(inbound)
+        update = (inbound.key.platform, inbound.update_id) if inbound.update_id else None
+        for _ in range(self.retries):
+            session = self._sessions.get(user.id) or await self.store.session(user.id)
+            run = self._start(user, session, inbound)
+            await self._step(run, inbound)
+            saved = self._saved(run, session)
+            result = await self.store.commit(user.id, session.version, saved, run.effects, update)
+            if result is Commit.SAVED:
+                self._sessions.remember(user.id, saved)
+                return run.replies
+            self._sessions.pop(user.id, None)
+            if result is Commit.DUPLICATE:
+                return []
+        return [Reply(self.texts.say("core.busy", user.locale))]
+
+    async def _user(self, inbound: Inbound) -> UserRecord:
+        key = inbound.key
+        user = self._users.get(key)
+        if user is None:
+            user = await self.store.user(key, inbound.locale)
+            self._users.remember(key, user)
+        return user
+
+    def forget(self, user_id: int) -> None:
+        """Drop cached rows of a user whose data was deleted."""
+        self._sessions.pop(user_id, None)
+        for key in [k for k, u in self._users.items() if u.id == user_id]:
+            del self._users[key]
+
+    # --- one turn -------------------------------------------------------------------------
+
+    def _start(self, user: UserRecord, session: SessionRecord, inbound: Inbound) -> _Run:
+        dialog = self.dialogs.get(session.dialog or "")
+        state = session.state if dialog and session.state in dialog.states else None
+        turn = Turn(user.id, dict(session.data), self.store)
+        run = _Run(user, user.locale or inbound.locale, session.version, dialog, state, turn)
+        if session.dialog and state is None:
+            # A deploy renamed or removed the state this user was in: start over kindly.
+            log.info("stored state vanished", extra={"dialog": session.dialog})
+            run.dialog, run.turn.data = None, {}
+            self._note(run, "core.reset")
+        return run
+
+    def _saved(self, run: _Run, before: SessionRecord) -> SessionRecord:
+        if run.dialog is None:
+            return SessionRecord(None, None, {}, before.version)
+        return SessionRecord(run.dialog.name, run.state, run.turn.data, before.version)
+
+    async def _step(self, run: _Run, inbound: Inbound) -> None:
+        if inbound.kind == "command":
+            await self._command(run, inbound.value, inbound.arg)
+        elif inbound.kind == "choice" and inbound.value.startswith("c:"):
+            await self._command(run, inbound.value[2:], "")
+        elif inbound.kind == "choice":
+            await self._choice(run, inbound.value)
+        else:
+            await self._text(run, inbound.value)
+
+    async def _text(self, run: _Run, raw: str) -> None:
+        text, cut = self._bounded(raw)
+        if not text:
+            self._note(run, "core.empty")
+            return await self._prompt_or_menu(run)
+        if cut:
+            self._note(run, "core.truncated", limit=self.max_input_chars)
+        if self.safety is not None and self.safety(text).crisis:
+            return await self._crisis(run)
+        if run.dialog is None or run.state is None:
+            return await self._idle_text(run, text)
+        state = run.dialog.states[run.state]
+        options = await self._options(run, state)
+        chosen = _match(text, options, self._labels(run, options))
+        if chosen is not None:
+            return await self._option(run, state, chosen)
+        if not state.takes_text:
+            self._note(run, "core.pick_one")
+            return await self._prompt(run)
+        await self._go(run, await self._typed(run, state, text))
+
+    async def _typed(self, run: _Run, state: State, text: str) -> str:
+        if state.on_text is not None:
+            return await state.on_text(run.turn, text)
+        assert state.save and state.then and run.dialog
+        run.turn.data[state.save] = text
+        run.turn.write(Journal(run.dialog.name, state.name, text))
+        return state.then
+
+    async def _choice(self, run: _Run, value: str) -> None:
+        where, _, option_id = value.removeprefix("o:").rpartition(".")
+        current = f"{run.dialog.name}.{run.state}" if run.dialog else None
+        if where != current or run.dialog is None or run.state is None:
+            self._note(run, "core.stale")
+            return await self._prompt_or_menu(run)
+        state = run.dialog.states[run.state]
+        options = {o.id: o for o in await self._options(run, state)}
+        if option_id not in options:
+            self._note(run, "core.stale")
+            return await self._prompt(run)
+        await self._option(run, state, options[option_id])
+
+    async def _option(self, run: _Run, state: State, option: Option) -> None:
+        if state.on_option is not None:
+            await self._go(run, await state.on_option(run.turn, option.id))
+        else:
+            assert option.to is not None
+            await self._go(run, option.to)
+
+    async def _go(self, run: _Run, target: str) -> None:
+        """Enter `target`, following pass-through states, then prompt or finish."""
+        assert run.dialog is not None
+        for _ in range(MAX_HOPS):
+            state = run.dialog.states[target]  # targets were checked when the dialog was built
+            run.state = target
+            if state.on_enter is not None:
+                await state.on_enter(run.turn)
+            if state.route is None:
+                break
+            target = await state.route(run.turn)
+            if target not in state.goes_to:
+                raise RuntimeError(f"{run.dialog.name}.{state.name} routed to {target!r}")
+        await self._prompt(run)
+        if state.end:
+            run.dialog, run.state, run.turn.data = None, None, {}
+
+    async def _begin(self, run: _Run, dialog: Dialog) -> None:
+        run.dialog, run.turn.data = dialog, {}
+        await self._go(run, dialog.start)
+
+    # --- commands -------------------------------------------------------------------------
+
+    async def _command(self, run: _Run, name: str, arg: str) -> None:
+        if name in self.dialogs:
+            return await self._begin(run, self.dialogs[name])
+        if name == "start":
+            if arg in self.dialogs:  # a deep link that opens a flow
+                return await self._begin(run, self.dialogs[arg])
+            self._note(run, "core.welcome")
+            return await self._menu(run)
+        if name == "help":
+            self._note(run, "core.help")
+            return await self._prompt_or_menu(run, menu=False)
+        if name == "menu":
+            return await self._menu(run)
+        if name in ("resume", "continue"):
+            return await self._prompt_or_menu(run)
+        if name == "hello":  # a client opening: welcome newcomers, bring others back in
+            return await self._command(run, "start" if run.seed == 0 else "resume", "")
+        if name == "cancel":
+            if run.dialog is None:
+                self._note(run, "core.nothing_to_cancel")
+            else:
+                run.dialog, run.state, run.turn.data = None, None, {}
+                self._note(run, "core.cancelled")
+            return await self._menu(run)
+        self._note(run, "core.unknown_command", command=name[:32])
+        await self._prompt_or_menu(run, menu=False)
+
+    async def _menu(self, run: _Run) -> None:
+        choices = [
+            Choice(f"c:{d.name}", self._say(run, d.title))
+            for d in self.dialogs.values()
+            if d.in_menu
+        ]
+        if run.dialog is not None:
+            choices.insert(0, Choice("c:resume", self._say(run, "core.resume_button")))
+        self._reply(run, self._say(run, "core.menu"), tuple(choices))
+
+    async def _idle_text(self, run: _Run, text: str) -> None:
+        self._note(run, "core.idle")
+        await self._menu(run)
+
+    async def _crisis(self, run: _Run) -> None:
+        self._note(run, "core.crisis")
+        await self._prompt_or_menu(run, menu=False)
+
+    # --- rendering ------------------------------------------------------------------------
+
+    async def _prompt_or_menu(self, run: _Run, menu: bool = True) -> None:
+        if run.dialog is not None and run.state is not None:
+            await self._prompt(run)
+        elif menu:
+            await self._menu(run)
+        else:
+            self._flush(run)
+
+    async def _prompt(self, run: _Run) -> None:
+        assert run.dialog is not None and run.state is not None
+        state = run.dialog.states[run.state]
+        if state.say is None:
+            return self._flush(run)
+        options = await self._options(run, state)
+        labels = self._labels(run, options)
+        prefix = f"o:{run.dialog.name}.{state.name}."
+        choices = tuple(
+            Choice(prefix + o.id, label) for o, label in zip(options, labels, strict=True)
+        )
+        if state.end:
+            choices = (Choice("c:menu", self._say(run, "core.menu_button")),)
+        values = {k: _quote(v) for k, v in run.turn.data.items()}
+        self._reply(run, self._say(run, state.say, **values), choices, state.takes_text)
+
+    async def _options(self, run: _Run, state: State) -> list[Option]:
+        found = list(await state.options_from(run.turn)) if state.options_from else []
+        return found + list(state.options)
+
+    def _labels(self, run: _Run, options: list[Option]) -> list[str]:
+        return [o.label if o.literal else self._say(run, o.label) for o in options]
+
+    def _say(self, run: _Run, key: str, **values: Any) -> str:
+        return self.texts.say(key, run.locale, run.seed, **values)
+
+    def _note(self, run: _Run, key: str, **values: Any) -> None:
+        run.turn.say(key, **values)
+
+    def _flush(self, run: _Run) -> None:
+        """Send queued notes as their own messages."""
+        for key, values in run.turn.notes:
+            run.replies.append(Reply(self._say(run, key, **values)))
+        run.turn.notes.clear()
+
+    def _reply(
+        self, run: _Run, text: str, choices: tuple[Choice, ...] = (), takes_text: bool = False
+    ) -> None:
+        self._flush(run)
+        run.replies.append(Reply(text, choices, takes_text))
+
+    def _bounded(self, raw: str) -> tuple[str, bool]:
+        """Strip control characters and surrounding space; cut what is too long."""
+        text = "".join(
+            ch for ch in raw if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+        ).strip()
+        if len(text) > self.max_input_chars:
+            return text[: self.max_input_chars].rstrip(), True
+        return text, False
+
+
+def _match(text: str, options: list[Option], labels: list[str]) -> Option | None:
+    """A typed answer that names an option ("done", "Yes") counts as pressing it."""
+    wanted = text.casefold().strip(" .!")
+    for option, label in zip(options, labels, strict=True):
+        if wanted in (option.id, label.casefold()):
+            return option
+    return None
+
+
+def _quote(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > QUOTE_CHARS:
+        return value[: QUOTE_CHARS - 1].rstrip() + "…"
+    return value
+
+
+__all__ = ["Engine"]

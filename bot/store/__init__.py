@@ -1,0 +1,3 @@
+from bot.store.store import Commit, SessionRecord, StepRecord, Store, UserRecord
+
+__all__ = ["Commit", "SessionRecord", "StepRecord", "Store", "UserRecord"]

@@ -1,0 +1,184 @@
+"""The turn path: persistence, serialization, duplicates, deploys, commands and bad input."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.store import Store
+from bot.store.schema import inbound, journal, sessions
+from bot.types import ConversationKey, Inbound
+from tests.conftest import Chat, make_engine
+
+
+async def test_restart_mid_flow_resumes_at_the_same_state(store, texts, db_url) -> None:
+    chat = Chat(make_engine(store, texts))
+    await chat.command("reframe")
+    await chat.say("Lost my job")
+    await store.close()
+
+    reopened = await Store.open(db_url)
+    try:
+        chat = chat.with_engine(make_engine(reopened, texts))
+        await chat.say("The economy")  # the answer to "what can't you change?"
+        assert "Lost my job" in chat.text  # the next question quotes the first answer
+        await chat.command("resume")
+        assert "Lost my job" in chat.text
+    finally:
+        await reopened.close()
+
+
+async def test_two_messages_at_once_are_handled_one_after_the_other(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe")
+    first, second = await asyncio.gather(chat.say("A"), chat.say("B"))
+    # Both advanced the flow, in turn: situation, then what is outside your control.
+    async with engine.store.engine.connect() as conn:
+        rows = (await conn.execute(select(journal.c.field, journal.c.text))).all()
+        state = (await conn.execute(select(sessions.c.state))).scalar_one()
+    assert sorted(rows) == sorted([("situation", "A"), ("outside", "B")])
+    assert state == "inside"
+
+
+async def test_a_redelivered_update_is_answered_once(engine) -> None:
+    key = ConversationKey("telegram", "7", "7")
+    await engine.handle(Inbound.command(key, "reframe", update_id="100"))
+    message = Inbound.text(key, "Rain on my wedding day", update_id="101")
+    assert await engine.handle(message)
+    assert await engine.handle(message) == []
+    async with engine.store.engine.connect() as conn:
+        assert len((await conn.execute(select(journal))).all()) == 1
+        assert len((await conn.execute(select(inbound))).all()) == 2
+
+
+async def test_a_renamed_state_resets_kindly(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe")
+    await chat.say("Something")
+    async with engine.store.engine.begin() as conn:
+        await conn.execute(update(sessions).values(state="gone_in_v2", version=99))
+    fresh = chat.with_engine(make_engine(engine.store, engine.texts))
+    await fresh.say("hello?")
+    assert "lost my place" in fresh.text
+    assert "Why me?" in " ".join(fresh.buttons)  # the menu
+    await fresh.click("Why me?")
+    assert "going on" in fresh.text or "happening" in fresh.text
+
+
+async def test_two_engines_cannot_both_advance_one_session(store, texts) -> None:
+    a, b = make_engine(store, texts), make_engine(store, texts)
+    chat_a, chat_b = Chat(a), Chat(b)
+    await chat_a.command("reframe")
+    await chat_b.command("help")  # b now has a cached, soon stale, session
+    await chat_a.command("reframe")
+    await chat_a.say("From A")  # a moves the session on
+    await chat_b.say("From B")  # b's cached version is stale: it must reload, not overwrite
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(select(journal.c.field, journal.c.text))).all()
+        version = (await conn.execute(select(sessions.c.version))).scalar_one()
+    assert sorted(rows) == [("outside", "From B"), ("situation", "From A")]
+    assert version == 5
+
+
+@pytest.mark.postgres
+async def test_two_engines_on_postgres_serialize_through_the_version(pg_url, texts) -> None:
+    stores = [await Store.open(pg_url), await Store.open(pg_url)]
+    try:
+        engines = [make_engine(s, texts) for s in stores]
+        key = ConversationKey("test", "1", "1")
+        await engines[0].handle(Inbound.command(key, "steps"))
+        await engines[0].handle(Inbound.text(key, "Big move"))
+        sends = [
+            engines[i % 2].handle(Inbound.text(key, f"step {i}", update_id=str(i)))
+            for i in range(4)
+        ]
+        await asyncio.gather(*sends)
+        async with stores[0].engine.connect() as conn:
+            texts_written = (await conn.execute(select(journal.c.text))).scalars().all()
+            data = (await conn.execute(select(sessions.c.data))).scalar_one()
+        assert sorted(texts_written) == ["Big move", "step 0", "step 1", "step 2", "step 3"]
+        assert data.count("step ") == 4  # every step reached the session, none overwritten
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_global_commands_work_in_any_state(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("start")
+    assert "not a person and not therapy" in chat.text
+    assert "/privacy" in chat.text
+    await chat.click("steps")
+    await chat.say("Exams")
+    await chat.command("help")
+    assert "not a therapist" in chat.text and "Step 1" in chat.text  # help, then where we were
+    await chat.command("menu")
+    assert chat.buttons[0] == "Continue where we were"
+    await chat.click("Continue")
+    assert "Step 1" in chat.text
+    await chat.command("cancel")
+    assert "stopped" in chat.text.lower()
+    await chat.command("cancel")
+    assert "nothing to stop" in chat.text.lower()
+    await chat.command("frobnicate")
+    assert "/frobnicate" in chat.text
+
+
+async def test_start_with_a_deep_link_opens_the_flow(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("start", "steps")
+    assert "big" in chat.text.lower()
+
+
+@pytest.mark.parametrize("junk", ["", "   ", "\x00\x01\x02", "\n\n"])
+async def test_empty_input_reprompts(engine, junk: str) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe")
+    await chat.say(junk)
+    assert "empty" in chat.text.lower() or "didn't catch" in chat.text.lower()
+    await chat.say("Real answer")
+    async with engine.store.engine.connect() as conn:
+        assert (await conn.execute(select(journal.c.text))).scalars().all() == ["Real answer"]
+
+
+async def test_huge_input_is_cut_with_a_note(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe")
+    await chat.say("x" * 50_000)
+    assert "first 2000 characters" in chat.text
+    async with engine.store.engine.connect() as conn:
+        saved = (await conn.execute(select(journal.c.text))).scalar_one()
+    assert len(saved) == 2000
+
+
+async def test_emoji_and_binary_are_kept_or_cleaned(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe")
+    await chat.say("😭😭 my cat\x00 is ill 🐈")
+    async with engine.store.engine.connect() as conn:
+        saved = (await conn.execute(select(journal.c.text))).scalar_one()
+    assert saved == "😭😭 my cat is ill 🐈"
+
+
+async def test_a_button_from_another_flow_is_stale(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe")
+    for answer in ("a", "b", "c", "d"):
+        await chat.say(answer)
+    old = chat.replies
+    await chat.command("cancel")
+    chat.replies = old
+    await chat.click("Yes")
+    assert "earlier" in chat.text.lower() or "older" in chat.text.lower()
+    assert "Why me?" in " ".join(chat.buttons)
+
+
+async def test_variants_do_not_repeat_back_to_back(engine) -> None:
+    chat = Chat(engine)
+    seen = []
+    for _ in range(4):
+        await chat.command("menu")
+        seen.append(chat.replies[-1].text)
+    assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
