@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from sqlalchemy import select, update
@@ -33,7 +34,7 @@ async def test_restart_mid_flow_resumes_at_the_same_state(store, texts, db_url) 
 async def test_two_messages_at_once_are_handled_one_after_the_other(engine) -> None:
     chat = Chat(engine)
     await chat.command("reframe")
-    first, second = await asyncio.gather(chat.say("A"), chat.say("B"))
+    await asyncio.gather(chat.say("A"), chat.say("B"))
     # Both advanced the flow, in turn: situation, then what is outside your control.
     async with engine.store.engine.connect() as conn:
         rows = (await conn.execute(select(journal.c.field, journal.c.text))).all()
@@ -181,4 +182,4 @@ async def test_variants_do_not_repeat_back_to_back(engine) -> None:
     for _ in range(4):
         await chat.command("menu")
         seen.append(chat.replies[-1].text)
-    assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(seen))

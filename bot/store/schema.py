@@ -44,6 +44,7 @@ users = Table(
     Column("locale", String(16)),
     Column("timezone", String(64)),
     Column("created_at", When, nullable=False),
+    Column("unreachable_at", When),  # the platform refused delivery; cleared on next contact
     UniqueConstraint("platform", "external_id"),
 )
 

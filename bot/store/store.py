@@ -124,6 +124,22 @@ class Store:
         )
         return (await conn.execute(query)).first()
 
+    async def mark_unreachable(self, platform: str, external_id: str) -> None:
+        """The platform refused delivery (user blocked the bot, DMs closed)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(users)
+                .where(users.c.platform == platform, users.c.external_id == external_id)
+                .values(unreachable_at=now())
+            )
+
+    async def unreachable(self, platform: str, external_id: str) -> bool:
+        async with self.engine.connect() as conn:
+            query = select(users.c.unreachable_at).where(
+                users.c.platform == platform, users.c.external_id == external_id
+            )
+            return (await conn.execute(query)).scalar() is not None
+
     async def session(self, user_id: int) -> SessionRecord:
         async with self.engine.connect() as conn:
             query = select(sessions).where(sessions.c.user_id == user_id)
