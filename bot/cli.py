@@ -12,7 +12,7 @@ from bot import logs
 from bot.app import running
 from bot.config import Settings, SettingsError, load_settings
 from bot.store import migrate
-from bot.store.store import create_engine
+from bot.store.runner import runner_for
 from dialogs import catalog
 
 log = logging.getLogger("bot")
@@ -103,17 +103,17 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
-    engine = create_engine(settings.database_url)
+    runner = runner_for(settings.database_url)
     try:
         if args.action == "upgrade":
-            await migrate.upgrade(engine)
+            await runner.run(migrate.upgrade)
             print("database is up to date")
             return 0
-        pending = await migrate.pending(engine)
+        pending = await runner.run(migrate.pending)
         print(f"pending migrations: {', '.join(pending)}" if pending else "database is up to date")
         return 1 if pending else 0
     finally:
-        await engine.dispose()
+        await runner.close()
 
 
 _commands = {"run": _run, "chat": _chat, "db": _db}

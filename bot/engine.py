@@ -7,7 +7,7 @@ import logging
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from bot.effects import Effect, Journal
@@ -99,7 +99,7 @@ class Engine:
             saved = self._saved(run, session)
             result = await self.store.commit(user.id, session.version, saved, run.effects, update)
             if result is Commit.SAVED:
-                self._sessions.remember(user.id, saved)
+                self._sessions.remember(user.id, replace(saved, version=saved.version + 1))
                 return run.replies
             self._sessions.pop(user.id, None)
             if result is Commit.DUPLICATE:

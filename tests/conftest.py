@@ -108,3 +108,13 @@ class Chat:
         chat = Chat(engine, self.key.user_id, self.key.platform)
         chat.replies, chat._update = self.replies, self._update
         return chat
+
+
+async def column(store: Store, query: object) -> list:
+    """The first column of every row."""
+    return [row[0] for row in await store.rows(query)]  # type: ignore[arg-type]
+
+
+async def one(store: Store, query: object) -> object:
+    (value,) = await column(store, query)
+    return value

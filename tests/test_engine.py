@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from bot.store import Store
 from bot.store.schema import inbound, journal, sessions
 from bot.types import ConversationKey, Inbound
-from tests.conftest import Chat, make_engine
+from tests.conftest import Chat, column, make_engine, one
 
 
 async def test_restart_mid_flow_resumes_at_the_same_state(store, texts, db_url) -> None:
@@ -36,9 +36,8 @@ async def test_two_messages_at_once_are_handled_one_after_the_other(engine) -> N
     await chat.command("reframe")
     await asyncio.gather(chat.say("A"), chat.say("B"))
     # Both advanced the flow, in turn: situation, then what is outside your control.
-    async with engine.store.engine.connect() as conn:
-        rows = (await conn.execute(select(journal.c.field, journal.c.text))).all()
-        state = (await conn.execute(select(sessions.c.state))).scalar_one()
+    rows = await engine.store.rows(select(journal.c.field, journal.c.text))
+    state = await one(engine.store, select(sessions.c.state))
     assert sorted(rows) == sorted([("situation", "A"), ("outside", "B")])
     assert state == "inside"
 
@@ -49,17 +48,17 @@ async def test_a_redelivered_update_is_answered_once(engine) -> None:
     message = Inbound.text(key, "Rain on my wedding day", update_id="101")
     assert await engine.handle(message)
     assert await engine.handle(message) == []
-    async with engine.store.engine.connect() as conn:
-        assert len((await conn.execute(select(journal))).all()) == 1
-        assert len((await conn.execute(select(inbound))).all()) == 2
+    assert len(await engine.store.rows(select(journal))) == 1
+    assert len(await engine.store.rows(select(inbound))) == 2
 
 
 async def test_a_renamed_state_resets_kindly(engine) -> None:
     chat = Chat(engine)
     await chat.command("reframe")
     await chat.say("Something")
-    async with engine.store.engine.begin() as conn:
-        await conn.execute(update(sessions).values(state="gone_in_v2", version=99))
+    await engine.store.run(
+        lambda conn: conn.execute(update(sessions).values(state="gone_in_v2", version=99))
+    )
     fresh = chat.with_engine(make_engine(engine.store, engine.texts))
     await fresh.say("hello?")
     assert "lost my place" in fresh.text
@@ -76,9 +75,8 @@ async def test_two_engines_cannot_both_advance_one_session(store, texts) -> None
     await chat_a.command("reframe")
     await chat_a.say("From A")  # a moves the session on
     await chat_b.say("From B")  # b's cached version is stale: it must reload, not overwrite
-    async with store.engine.connect() as conn:
-        rows = (await conn.execute(select(journal.c.field, journal.c.text))).all()
-        version = (await conn.execute(select(sessions.c.version))).scalar_one()
+    rows = await store.rows(select(journal.c.field, journal.c.text))
+    version = await one(store, select(sessions.c.version))
     assert sorted(rows) == [("outside", "From B"), ("situation", "From A")]
     assert version == 5
 
@@ -96,9 +94,8 @@ async def test_two_engines_on_postgres_serialize_through_the_version(pg_url, tex
             for i in range(4)
         ]
         await asyncio.gather(*sends)
-        async with stores[0].engine.connect() as conn:
-            texts_written = (await conn.execute(select(journal.c.text))).scalars().all()
-            data = (await conn.execute(select(sessions.c.data))).scalar_one()
+        texts_written = await column(stores[0], select(journal.c.text))
+        data = await one(stores[0], select(sessions.c.data))
         assert sorted(texts_written) == ["Big move", "step 0", "step 1", "step 2", "step 3"]
         assert data.count("step ") == 4  # every step reached the session, none overwritten
     finally:
@@ -140,8 +137,7 @@ async def test_empty_input_reprompts(engine, junk: str) -> None:
     await chat.say(junk)
     assert "empty" in chat.text.lower() or "didn't catch" in chat.text.lower()
     await chat.say("Real answer")
-    async with engine.store.engine.connect() as conn:
-        assert (await conn.execute(select(journal.c.text))).scalars().all() == ["Real answer"]
+    assert await column(engine.store, select(journal.c.text)) == ["Real answer"]
 
 
 async def test_huge_input_is_cut_with_a_note(engine) -> None:
@@ -149,8 +145,7 @@ async def test_huge_input_is_cut_with_a_note(engine) -> None:
     await chat.command("reframe")
     await chat.say("x" * 50_000)
     assert "first 2000 characters" in chat.text
-    async with engine.store.engine.connect() as conn:
-        saved = (await conn.execute(select(journal.c.text))).scalar_one()
+    saved = await one(engine.store, select(journal.c.text))
     assert len(saved) == 2000
 
 
@@ -158,8 +153,7 @@ async def test_emoji_and_binary_are_kept_or_cleaned(engine) -> None:
     chat = Chat(engine)
     await chat.command("reframe")
     await chat.say("😭😭 my cat\x00 is ill 🐈")
-    async with engine.store.engine.connect() as conn:
-        saved = (await conn.execute(select(journal.c.text))).scalar_one()
+    saved = await one(engine.store, select(journal.c.text))
     assert saved == "😭😭 my cat is ill 🐈"
 
 

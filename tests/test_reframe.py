@@ -23,8 +23,7 @@ async def test_reframe_start_to_end_in_the_users_own_words(engine) -> None:
     assert "Message two agents tomorrow" in chat.text
     assert chat.buttons == ["Menu"]
 
-    async with engine.store.engine.connect() as conn:
-        rows = (await conn.execute(select(journal.c.field, journal.c.text))).all()
+    rows = await engine.store.rows(select(journal.c.field, journal.c.text))
     fields = {f: t for f, t in rows}
     assert fields["situation"].startswith("My landlord")
     assert fields["action"] == "Message two agents tomorrow"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.store.schema import problems, steps
-from tests.conftest import Chat
+from tests.conftest import Chat, one
 
 
 async def plan(chat: Chat, problem: str, *items: str, first: str) -> None:
@@ -33,8 +33,7 @@ async def test_a_problem_becomes_steps_with_the_chosen_one_first(engine) -> None
     await chat.click("Book a van")
     assert "Book a van" in chat.text and "/steps" in chat.text
 
-    async with engine.store.engine.connect() as conn:
-        rows = (await conn.execute(select(steps.c.text).order_by(steps.c.position))).all()
+    rows = await engine.store.rows(select(steps.c.text).order_by(steps.c.position))
     assert [r.text for r in rows] == ["Book a van", "List what to pack", "Tell my landlord"]
 
 
@@ -70,9 +69,8 @@ async def test_marking_steps_done_celebrates_each_and_the_whole_problem(engine) 
     assert '"Tax"' in chat.text  # the whole problem is done
     assert "No open steps" in chat.text
 
-    async with engine.store.engine.connect() as conn:
-        done = (await conn.execute(select(problems.c.done_at))).scalar_one()
-        open_steps = (await conn.execute(select(steps).where(steps.c.done_at.is_(None)))).all()
+    done = await one(engine.store, select(problems.c.done_at))
+    open_steps = await engine.store.rows(select(steps).where(steps.c.done_at.is_(None)))
     assert done is not None and open_steps == []
 
 

@@ -13,8 +13,7 @@ def _diff(connection) -> list:
 
 
 async def test_migrations_match_the_declared_schema(store) -> None:
-    async with store.engine.connect() as conn:
-        assert await conn.run_sync(_diff) == []
+    assert await store.run(_diff) == []
 
 
 async def test_migrations_match_on_postgres(pg_url) -> None:
@@ -22,7 +21,6 @@ async def test_migrations_match_on_postgres(pg_url) -> None:
 
     store = await Store.open(pg_url)
     try:
-        async with store.engine.connect() as conn:
-            assert await conn.run_sync(_diff) == []
+        assert await store.run(_diff) == []
     finally:
         await store.close()
