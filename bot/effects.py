@@ -33,4 +33,9 @@ class ProblemDone:
     problem_id: int
 
 
-Effect = Journal | NewProblem | StepDone | ProblemDone
+@dataclass(frozen=True)
+class ForgetUser:
+    """Delete every row the bot holds about the user (all tables cascade from users)."""
+
+
+Effect = Journal | NewProblem | StepDone | ProblemDone | ForgetUser

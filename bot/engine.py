@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from bot.effects import Effect, Journal
+from bot.effects import Effect, ForgetUser, Journal
 from bot.locks import KeyedLock
 from bot.store import Commit, SessionRecord, Store, UserRecord
 from bot.texts import Texts
@@ -100,6 +100,8 @@ class Engine:
             result = await self.store.commit(user.id, session.version, saved, run.effects, update)
             if result is Commit.SAVED:
                 self._sessions.remember(user.id, replace(saved, version=saved.version + 1))
+                if any(isinstance(e, ForgetUser) for e in run.effects):
+                    self.forget(user.id)
                 return run.replies
             self._sessions.pop(user.id, None)
             if result is Commit.DUPLICATE:

@@ -6,7 +6,8 @@ from dialogs.dsl import Dialog
 
 
 def catalog() -> tuple[Dialog, ...]:
+    from dialogs.privacy import PRIVACY
     from dialogs.reframe import REFRAME
     from dialogs.steps import STEPS
 
-    return (REFRAME, STEPS)
+    return (REFRAME, STEPS, PRIVACY)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Executable, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.effects import Effect, Journal, NewProblem, ProblemDone, StepDone
+from bot.effects import Effect, ForgetUser, Journal, NewProblem, ProblemDone, StepDone
 from bot.store import migrate
 from bot.store.runner import Runner, Work, runner_for
 from bot.store.schema import inbound, journal, problems, sessions, steps, users
@@ -250,3 +250,8 @@ def _(effect: StepDone, conn: Connection, user_id: int, stamp: datetime) -> None
 def _(effect: ProblemDone, conn: Connection, user_id: int, stamp: datetime) -> None:
     mine = (problems.c.id == effect.problem_id, problems.c.user_id == user_id)
     conn.execute(update(problems).where(*mine).values(done_at=stamp))
+
+
+@_apply.register
+def _(effect: ForgetUser, conn: Connection, user_id: int, stamp: datetime) -> None:
+    conn.execute(delete(users).where(users.c.id == user_id))  # cascades to every user table

@@ -1,0 +1,54 @@
+"""/privacy tells what is kept and deletes all of it, in every table, after a confirmation."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.store.schema import metadata
+from tests.conftest import Chat, one
+
+
+async def rows_per_table(store) -> dict[str, int]:
+    return {
+        name: await one(store, select(func.count()).select_from(table))
+        for name, table in metadata.tables.items()
+    }
+
+
+async def test_delete_needs_a_confirmation_and_removes_every_row(engine) -> None:
+    chat, other = Chat(engine, "me"), Chat(engine, "other")
+    await other.command("reframe")
+    await other.say("Someone else's words")
+    await chat.command("steps")
+    for text in ("Exams", "Plan", "Revise", "Rest"):
+        await chat.say(text)
+    await chat.click("Done")
+    await chat.click("Plan")
+    before = await rows_per_table(engine.store)
+
+    await chat.command("privacy")
+    assert "journal" in chat.text
+    await chat.click("Delete everything")
+    assert "Are you sure" in chat.text
+    await chat.click("Keep it")
+    kept = await rows_per_table(engine.store)
+    assert {k: kept[k] for k in ("users", "journal", "problems", "steps")} == {
+        k: before[k] for k in ("users", "journal", "problems", "steps")
+    }
+
+    await chat.command("privacy")
+    await chat.click("Delete everything")
+    await chat.click("Yes, delete it all")
+    assert "deleted" in chat.text
+    after = await rows_per_table(engine.store)
+    assert after == {
+        "users": 1,
+        "sessions": 1,
+        "journal": 1,
+        "problems": 0,
+        "steps": 0,
+        "inbound": 2,
+    } | {k: v for k, v in after.items() if k.startswith("discord")}
+
+    await chat.command("start")  # a fresh start works
+    assert "not a person" in chat.text
