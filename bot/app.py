@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot import intents
 from bot.config import Settings
 from bot.engine import Engine
 from bot.store import Store
@@ -22,7 +23,13 @@ class App:
 
 def build_engine(settings: Settings, store: Store) -> Engine:
     texts = Texts.load(settings.data_dir / "texts", settings.default_locale)
-    return Engine(store, texts, catalog(), max_input_chars=settings.max_input_chars)
+    return Engine(
+        store,
+        texts,
+        catalog(),
+        router=intents.ranked,
+        max_input_chars=settings.max_input_chars,
+    )
 
 
 @asynccontextmanager

@@ -30,6 +30,7 @@ class Assessment(Protocol):
 
 
 Safety = Callable[[str], Assessment]
+Router = Callable[[str], list[str]]  # free text -> flow names, best first
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Engine:
         dialogs: Iterable[Dialog],
         *,
         safety: Safety | None = None,
+        router: Router | None = None,
         max_input_chars: int = 2000,
         retries: int = 5,
     ) -> None:
@@ -72,6 +74,7 @@ class Engine:
         self.texts = texts
         self.dialogs = {d.name: d for d in dialogs}
         self.safety = safety
+        self.router = router
         self.max_input_chars = max_input_chars
         self.retries = retries
         self._locks = KeyedLock()
@@ -261,8 +264,14 @@ class Engine:
         self._reply(run, self._say(run, "core.menu"), tuple(choices))
 
     async def _idle_text(self, run: _Run, text: str) -> None:
-        self._note(run, "core.idle")
-        await self._menu(run)
+        """Between flows, offer the flows that fit what the user wrote, best first."""
+        fits = [d for d in (self.router(text) if self.router else []) if d in self.dialogs]
+        if not fits:
+            self._note(run, "core.idle")
+            return await self._menu(run)
+        choices = [Choice(f"c:{name}", self._say(run, self.dialogs[name].title)) for name in fits]
+        choices.append(Choice("c:menu", self._say(run, "core.other_button")))
+        self._reply(run, self._say(run, "core.suggest"), tuple(choices))
 
     async def _crisis(self, run: _Run) -> None:
         self._note(run, "core.crisis")

@@ -177,3 +177,19 @@ async def test_variants_do_not_repeat_back_to_back(engine) -> None:
         await chat.command("menu")
         seen.append(chat.replies[-1].text)
     assert all(a != b for a, b in itertools.pairwise(seen))
+
+
+async def test_free_text_between_flows_offers_the_flows_that_fit(engine) -> None:
+    chat = Chat(engine)
+    await chat.say("why does this always happen to me")
+    assert chat.buttons[0].startswith("Why me?")
+    await chat.say("I have so much to do I don't know where to start")
+    assert chat.buttons[0] == "Break a big problem into steps"
+    await chat.click("Break a big problem")
+    assert "big" in chat.text.lower()
+
+
+async def test_free_text_that_fits_nothing_gets_the_menu(engine) -> None:
+    chat = Chat(engine)
+    await chat.say("hello")
+    assert "Why me? → What can I do?" in chat.buttons
