@@ -4,6 +4,7 @@ them in the same transaction as the session, so a turn is saved whole or not at 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,67 @@ class ProblemDone:
 
 
 @dataclass(frozen=True)
+class Mood:
+    mood: int  # 1-5
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Goal:
+    """The day's "one thing"."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Prediction:
+    fear: str
+    check_at: datetime
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """How something recorded earlier turned out: a prediction, a goal or an outreach."""
+
+    table: str  # "predictions", "goals" or "outreach"
+    row_id: int
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Strength:
+    text: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    strategy: str
+    before: int
+    after: int
+
+
+@dataclass(frozen=True)
+class Outreach:
+    person: str
+    message: str
+
+
+@dataclass(frozen=True)
 class ForgetUser:
     """Delete every row the bot holds about the user (all tables cascade from users)."""
 
 
-Effect = Journal | NewProblem | StepDone | ProblemDone | ForgetUser
+Effect = (
+    Journal
+    | NewProblem
+    | StepDone
+    | ProblemDone
+    | Mood
+    | Goal
+    | Prediction
+    | Resolve
+    | Strength
+    | Rating
+    | Outreach
+    | ForgetUser
+)

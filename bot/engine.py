@@ -8,6 +8,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.effects import Effect, ForgetUser, Journal
@@ -69,6 +70,7 @@ class Engine:
         router: Router | None = None,
         max_input_chars: int = 2000,
         retries: int = 5,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.texts = texts
@@ -77,6 +79,7 @@ class Engine:
         self.router = router
         self.max_input_chars = max_input_chars
         self.retries = retries
+        self.clock = clock
         self._locks = KeyedLock()
         self._users = _LRU()
         # A hint only: the version check at commit catches a session changed elsewhere.
@@ -130,7 +133,7 @@ class Engine:
     def _start(self, user: UserRecord, session: SessionRecord, inbound: Inbound) -> _Run:
         dialog = self.dialogs.get(session.dialog or "")
         state = session.state if dialog and session.state in dialog.states else None
-        turn = Turn(user.id, dict(session.data), self.store)
+        turn = Turn(user.id, dict(session.data), self.store, self.clock())
         run = _Run(user, user.locale or inbound.locale, session.version, dialog, state, turn)
         if session.dialog and state is None:
             # A deploy renamed or removed the state this user was in: start over kindly.
@@ -254,7 +257,13 @@ class Engine:
         await self._prompt_or_menu(run, menu=False)
 
     async def _menu(self, run: _Run) -> None:
-        choices = [
+        """Flows with something due for this user first, then the rest."""
+        due: list[Choice] = []
+        for dialog in self.dialogs.values():
+            label = await dialog.due(run.turn) if dialog.due else None
+            if label:
+                due.append(Choice(f"c:{dialog.name}", self._say(run, label)))
+        choices = due + [
             Choice(f"c:{d.name}", self._say(run, d.title))
             for d in self.dialogs.values()
             if d.in_menu
@@ -301,7 +310,8 @@ class Engine:
         if state.end:
             choices = (Choice("c:menu", self._say(run, "core.menu_button")),)
         values = {k: _quote(v) for k, v in run.turn.data.items()}
-        self._reply(run, self._say(run, state.say, **values), choices, state.takes_text)
+        key = state.say.format_map(run.turn.data) if "{" in state.say else state.say
+        self._reply(run, self._say(run, key, **values), choices, state.takes_text)
 
     async def _options(self, run: _Run, state: State) -> list[Option]:
         found = list(await state.options_from(run.turn)) if state.options_from else []

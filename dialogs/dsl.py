@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.effects import Effect
@@ -18,9 +19,9 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")  # short: names travel inside butto
 
 
 class Reads(Protocol):
-    """What a handler may look up while deciding (writes go through Turn.write)."""
+    """Runs a lookup from bot.store.reads while deciding (writes go through Turn.write)."""
 
-    async def open_steps(self, user_id: int) -> list[Any]: ...
+    async def run(self, work: Callable[..., Any], *args: Any) -> Any: ...
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Turn:
     user_id: int
     data: dict[str, Any]
     reads: Reads
+    now: datetime
     effects: list[Effect] = field(default_factory=list)
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -39,6 +41,10 @@ class Turn:
 
     def write(self, effect: Effect) -> None:
         self.effects.append(effect)
+
+    async def read(self, lookup: Callable[..., Any], *args: Any) -> Any:
+        """`lookup(connection, user_id, *args)` from bot.store.reads, for this user."""
+        return await self.reads.run(lookup, self.user_id, *args)
 
 
 TextHandler = Callable[[Turn, str], Awaitable[str]]
@@ -60,7 +66,7 @@ class Option:
 @dataclass(frozen=True)
 class State:
     name: str
-    say: str | None = None  # text key of the prompt
+    say: str | None = None  # text key of the prompt; "{x}" in it is filled from data
     options: tuple[Option, ...] = ()
     save: str | None = None  # a typed answer is stored as data[save] and journaled ...
     then: str | None = None  # ... and leads here
@@ -108,9 +114,17 @@ class Dialog:
     states: dict[str, State]
     start: str
     in_menu: bool = True
+    due: Callable[[Turn], Awaitable[str | None]] | None = None  # a menu label when due
 
     @classmethod
-    def of(cls, name: str, title: str, *states: State, in_menu: bool = True) -> Dialog:
+    def of(
+        cls,
+        name: str,
+        title: str,
+        *states: State,
+        in_menu: bool = True,
+        due: Callable[[Turn], Awaitable[str | None]] | None = None,
+    ) -> Dialog:
         by_name: dict[str, State] = {}
         for state in states:
             if state.name in by_name:
@@ -119,7 +133,7 @@ class Dialog:
         starts = [s.name for s in states if s.start]
         if len(starts) != 1:
             raise DialogError(f"{name}: needs exactly one start state, has {starts or 'none'}")
-        dialog = cls(name, title, by_name, starts[0], in_menu)
+        dialog = cls(name, title, by_name, starts[0], in_menu, due)
         dialog._check()
         return dialog
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.effects import Journal, NewProblem, ProblemDone, StepDone
+from bot.store import reads
+from bot.store.reads import StepRecord
 from dialogs.dsl import Dialog, Option, State, Turn, ask, end
 
 MIN_STEPS, MAX_STEPS = 3, 5
@@ -13,10 +15,10 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
 
 
-async def _open(turn: Turn) -> list:
+async def _open(turn: Turn) -> list[StepRecord]:
     """Open steps, minus those ticked off earlier in this same turn (not yet committed)."""
     ticked = {e.step_id for e in turn.effects if isinstance(e, StepDone)}
-    return [s for s in await turn.reads.open_steps(turn.user_id) if s.id not in ticked]
+    return [s for s in await turn.read(reads.open_steps) if s.id not in ticked]
 
 
 async def _begin(turn: Turn) -> str:

@@ -1,3 +1,3 @@
-from bot.store.store import Commit, SessionRecord, StepRecord, Store, UserRecord
+from bot.store.store import Commit, SessionRecord, Store, UserRecord
 
-__all__ = ["Commit", "SessionRecord", "StepRecord", "Store", "UserRecord"]
+__all__ = ["Commit", "SessionRecord", "Store", "UserRecord"]

@@ -104,3 +104,76 @@ inbound = Table(
     Column("created_at", When, nullable=False),
     Index("ix_inbound_user_id", "user_id"),
 )
+
+moods = Table(
+    "moods",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _owner(),
+    Column("mood", Integer, nullable=False),  # 1-5
+    Column("note", Text),
+    Column("created_at", When, nullable=False),
+    Index("ix_moods_user_id", "user_id", "created_at"),
+)
+
+goals = Table(  # "one thing today" from a check-in
+    "goals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _owner(),
+    Column("text", Text, nullable=False),
+    Column("created_at", When, nullable=False),
+    Column("outcome", String(16)),  # done / partly / not, from the evening follow-up
+    Index("ix_goals_user_id", "user_id", "created_at"),
+)
+
+predictions = Table(  # the prediction ledger: a feared outcome and when to check it
+    "predictions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _owner(),
+    Column("fear", Text, nullable=False),
+    Column("check_at", When, nullable=False),
+    Column("created_at", When, nullable=False),
+    Column("outcome", String(16)),  # happened / partly / not
+    Column("resolved_at", When),
+    Index("ix_predictions_user_id", "user_id", "check_at"),
+)
+
+strengths = Table(
+    "strengths",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _owner(),
+    Column("text", Text, nullable=False),
+    Column("created_at", When, nullable=False),
+    Index("ix_strengths_user_id", "user_id"),
+)
+
+ratings = Table(  # how a strategy felt: 0-10 before and after
+    "ratings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _owner(),
+    Column("strategy", String(32), nullable=False),
+    Column("before", Integer, nullable=False),
+    Column("after", Integer, nullable=False),
+    Column("created_at", When, nullable=False),
+    Index("ix_ratings_user_id", "user_id"),
+)
+
+outreach = Table(  # connect: the person the user meant to contact, and how it went
+    "outreach",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _owner(),
+    Column("person", Text, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", When, nullable=False),
+    Column("outcome", String(16)),  # well / not_yet / hard
+    Index("ix_outreach_user_id", "user_id"),
+)
+
+# Tables owned by adapters are declared on this metadata too, so the migration check sees them.
+# Last, because that module imports Id, When and metadata from here.
+import adapters.discord.tables  # noqa: E402, F401

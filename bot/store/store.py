@@ -6,16 +6,15 @@ import enum
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import singledispatch
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Executable, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.effects import Effect, ForgetUser, Journal, NewProblem, ProblemDone, StepDone
-from bot.store import migrate
+from bot.effects import Effect
+from bot.store import migrate, writes
 from bot.store.runner import Runner, Work, runner_for
-from bot.store.schema import inbound, journal, problems, sessions, steps, users
+from bot.store.schema import inbound, sessions, users
 from bot.types import ConversationKey
 
 T = TypeVar("T")
@@ -25,8 +24,6 @@ T = TypeVar("T")
 _FORGET_INBOUND = delete(inbound).where(
     inbound.c.platform == bindparam("platform"), inbound.c.update_id == bindparam("update_id")
 )
-_INSERT_JOURNAL = insert(journal)
-_INSERT_STEPS = insert(steps)
 _LOAD_SESSION = select(sessions).where(sessions.c.user_id == bindparam("uid"))
 _UPDATE_SESSION = update(sessions).where(
     sessions.c.user_id == bindparam("uid"), sessions.c.version == bindparam("expected")
@@ -52,14 +49,6 @@ class SessionRecord:
     state: str | None
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0  # 0: never stored
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    id: int
-    problem_id: int
-    problem: str
-    text: str
 
 
 class Commit(enum.Enum):
@@ -95,9 +84,6 @@ class Store:
 
     async def session(self, user_id: int) -> SessionRecord:
         return await self.run(_session, user_id)
-
-    async def open_steps(self, user_id: int) -> list[StepRecord]:
-        return await self.run(_open_steps, user_id)
 
     async def mark_unreachable(self, platform: str, external_id: str) -> None:
         """The platform refused delivery (user blocked the bot, DMs closed)."""
@@ -152,16 +138,6 @@ def _session(conn: Connection, user_id: int) -> SessionRecord:
     return SessionRecord(row.dialog, row.state, json.loads(row.data), row.version)
 
 
-def _open_steps(conn: Connection, user_id: int) -> list[StepRecord]:
-    query = (
-        select(steps.c.id, steps.c.problem_id, problems.c.title, steps.c.text)
-        .join(problems, problems.c.id == steps.c.problem_id)
-        .where(steps.c.user_id == user_id, steps.c.done_at.is_(None))
-        .order_by(steps.c.problem_id, steps.c.position)
-    )
-    return [StepRecord(r.id, r.problem_id, r.title, r.text) for r in conn.execute(query)]
-
-
 def _set_unreachable(conn: Connection, platform: str, external_id: str, when: datetime) -> None:
     conn.execute(
         update(users)
@@ -192,7 +168,7 @@ def _commit(
             conn.execute(_FORGET_INBOUND, seen)
         return Commit.CONFLICT
     for effect in effects:
-        _apply(effect, conn, user_id, stamp)
+        writes.apply(effect, conn, user_id, stamp)
     return Commit.SAVED
 
 
@@ -213,45 +189,3 @@ def _save_session(
         conn.execute(_UPDATE_SESSION, {"uid": user_id, "expected": expected, **values}).rowcount
         == 1
     )
-
-
-@singledispatch
-def _apply(effect: Effect, conn: Connection, user_id: int, stamp: datetime) -> None:
-    raise TypeError(f"unknown effect {effect!r}")
-
-
-@_apply.register
-def _(effect: Journal, conn: Connection, user_id: int, stamp: datetime) -> None:
-    values = dict(flow=effect.flow, field=effect.field, text=effect.text)
-    conn.execute(_INSERT_JOURNAL, {"user_id": user_id, "created_at": stamp, **values})
-
-
-@_apply.register
-def _(effect: NewProblem, conn: Connection, user_id: int, stamp: datetime) -> None:
-    problem_id = conn.execute(
-        insert(problems)
-        .values(user_id=user_id, title=effect.title, created_at=stamp)
-        .returning(problems.c.id)
-    ).scalar_one()
-    rows = [
-        dict(user_id=user_id, problem_id=problem_id, position=i, text=text, created_at=stamp)
-        for i, text in enumerate(effect.steps)
-    ]
-    conn.execute(_INSERT_STEPS, rows)
-
-
-@_apply.register
-def _(effect: StepDone, conn: Connection, user_id: int, stamp: datetime) -> None:
-    mine = (steps.c.id == effect.step_id, steps.c.user_id == user_id, steps.c.done_at.is_(None))
-    conn.execute(update(steps).where(*mine).values(done_at=stamp))
-
-
-@_apply.register
-def _(effect: ProblemDone, conn: Connection, user_id: int, stamp: datetime) -> None:
-    mine = (problems.c.id == effect.problem_id, problems.c.user_id == user_id)
-    conn.execute(update(problems).where(*mine).values(done_at=stamp))
-
-
-@_apply.register
-def _(effect: ForgetUser, conn: Connection, user_id: int, stamp: datetime) -> None:
-    conn.execute(delete(users).where(users.c.id == user_id))  # cascades to every user table
