@@ -41,6 +41,13 @@ class Mood:
 
 
 @dataclass(frozen=True)
+class MoodNote:
+    """A line about the user's latest mood, which is stored as soon as it is picked."""
+
+    note: str
+
+
+@dataclass(frozen=True)
 class Goal:
     """The day's "one thing"."""
 
@@ -91,6 +98,7 @@ Effect = (
     | StepDone
     | ProblemDone
     | Mood
+    | MoodNote
     | Goal
     | Prediction
     | Resolve

@@ -349,10 +349,14 @@ class Engine:
 
 
 def _match(text: str, options: list[Option], labels: list[str]) -> Option | None:
-    """A typed answer that names an option ("done", "Yes") counts as pressing it."""
+    """A typed answer that names an option ("done", "Yes", or "4" for "4 🙂") counts as a press.
+    A label's first word counts only when no other option starts with it."""
     wanted = text.casefold().strip(" .!")
-    for option, label in zip(options, labels, strict=True):
-        if wanted in (option.id, label.casefold()):
+    firsts = [label.casefold().split(" ")[0].strip(",.!?") for label in labels]
+    for option, label, first in zip(options, labels, firsts, strict=True):
+        if wanted in (option.id, label.casefold()) or (
+            wanted == first and firsts.count(first) == 1
+        ):
             return option
     return None
 

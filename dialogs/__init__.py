@@ -6,8 +6,28 @@ from dialogs.dsl import Dialog
 
 
 def catalog() -> tuple[Dialog, ...]:
+    from dialogs.checkin import CHECKIN
+    from dialogs.connect import CONNECT
+    from dialogs.learn import LEARN
+    from dialogs.past import PAST
+    from dialogs.perspective import PERSPECTIVE
+    from dialogs.predictions import PREDICTIONS
     from dialogs.privacy import PRIVACY
     from dialogs.reframe import REFRAME
+    from dialogs.selfcare import SELFCARE
     from dialogs.steps import STEPS
+    from dialogs.support import SUPPORT
 
-    return (REFRAME, STEPS, PRIVACY)
+    return (
+        REFRAME,
+        STEPS,
+        CHECKIN,
+        PERSPECTIVE,
+        PAST,
+        CONNECT,
+        SELFCARE,
+        LEARN,
+        SUPPORT,
+        PREDICTIONS,
+        PRIVACY,
+    )

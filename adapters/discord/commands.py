@@ -13,7 +13,23 @@ from adapters.discord.tally import server_group
 if TYPE_CHECKING:
     from adapters.discord.bot import CoachBot
 
-COACHING = ("start", "help", "menu", "reframe", "steps", "cancel", "privacy")
+COACHING = (
+    "start",
+    "help",
+    "menu",
+    "reframe",
+    "steps",
+    "checkin",
+    "perspective",
+    "predictions",
+    "past",
+    "connect",
+    "selfcare",
+    "learn",
+    "support",
+    "cancel",
+    "privacy",
+)
 
 # Guild-installed app: usable in servers and in DMs with the bot, not in group DMs.
 CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)

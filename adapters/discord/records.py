@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.discord.tables import command_syncs, tally_channels, tally_members
 from bot.store import Store
-from bot.store.schema import steps, users
+from bot.store.schema import moods, steps, users
 
 WEEK = timedelta(days=7)
 
@@ -25,7 +25,7 @@ def now() -> datetime:
 class Tally:
     members: int  # opted-in members of the server
     steps: int  # small steps they finished in the week
-    checkins: int | None = None  # None until check-ins exist in the core
+    checkins: int | None = None
 
 
 def _insert(conn: Connection) -> Any:
@@ -152,4 +152,9 @@ def _tally(conn: Connection, guild_id: str, until: datetime) -> Tally:
             steps.c.done_at <= until,
         )
     )
-    return Tally(n_members, conn.execute(done).scalar_one())
+    checkins = select(func.count(moods.c.id)).where(
+        moods.c.user_id.in_(members),
+        moods.c.created_at > until - WEEK,
+        moods.c.created_at <= until,
+    )
+    return Tally(n_members, conn.execute(done).scalar_one(), conn.execute(checkins).scalar_one())

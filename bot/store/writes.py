@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import singledispatch
 
-from sqlalchemy import Connection, delete, insert, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from bot.effects import (
     Effect,
@@ -13,6 +13,7 @@ from bot.effects import (
     Goal,
     Journal,
     Mood,
+    MoodNote,
     NewProblem,
     Outreach,
     Prediction,
@@ -83,6 +84,12 @@ def _(effect: Mood, conn: Connection, user_id: int, stamp: datetime) -> None:
     conn.execute(
         insert(moods).values(user_id=user_id, mood=effect.mood, note=effect.note, created_at=stamp)
     )
+
+
+@apply.register
+def _(effect: MoodNote, conn: Connection, user_id: int, stamp: datetime) -> None:
+    latest = select(func.max(moods.c.id)).where(moods.c.user_id == user_id).scalar_subquery()
+    conn.execute(update(moods).where(moods.c.id == latest).values(note=effect.note))
 
 
 @apply.register

@@ -48,6 +48,12 @@ async def test_tally_counts_only_members_who_joined_and_names_nobody(world, engi
         )
     )
 
+    for member, times in ((carol, 2), (dave, 1)):  # dave's check-in is not counted
+        chat = Chat(engine, str(member.id), "discord")
+        for _ in range(times):
+            await chat.command("checkin")
+            await chat.click("3")
+
     set_up = said(await world.manager.slash(world.channel, "server tally", channel=tally))
     assert set_up[0].ephemeral and tally.mention in set_up[0].content
     assert await post_tally(env.bot, store, guild.id)
@@ -56,7 +62,7 @@ async def test_tally_counts_only_members_who_joined_and_names_nobody(world, engi
     assert posted is not None and not posted.flags.ephemeral
     # alice, bob and carol joined: one step each this week; not dave's, not bob's old one,
     # not the telegram user who happens to share alice's id
-    assert posted.content == texts.say("discord.tally", steps=3)
+    assert posted.content == texts.say("discord.tally_with_checkins", steps=3, checkins=2)
     for member in (world.alice, world.bob, carol, dave, world.manager):
         assert member.name not in posted.content and str(member.id) not in posted.content
     assert not posted.mentions and not posted.mention_everyone
