@@ -148,7 +148,9 @@ class Engine:
         return SessionRecord(run.dialog.name, run.state, run.turn.data, before.version)
 
     async def _step(self, run: _Run, inbound: Inbound) -> None:
-        if inbound.kind == "command":
+        if inbound.kind == "command" and inbound.interrupt and inbound.value in self.dialogs:
+            await self._begin(run, self.dialogs[inbound.value], inbound.arg, interrupt=True)
+        elif inbound.kind == "command":
             await self._command(run, inbound.value, inbound.arg)
         elif inbound.kind == "choice" and inbound.value.startswith("c:"):
             await self._command(run, inbound.value[2:], "")
@@ -221,17 +223,40 @@ class Engine:
                 raise RuntimeError(f"{run.dialog.name}.{state.name} routed to {target!r}")
         await self._prompt(run)
         if state.end:
-            run.dialog, run.state, run.turn.data = None, None, {}
+            await self._finish(run)
 
-    async def _begin(self, run: _Run, dialog: Dialog) -> None:
-        run.dialog, run.turn.data = dialog, {}
+    async def _begin(
+        self, run: _Run, dialog: Dialog, arg: str = "", interrupt: bool = False
+    ) -> None:
+        """Start `dialog`. An interruption (a nudge, a crisis) keeps the current flow aside in
+        the new one's data; it resumes when the interruption ends."""
+        data: dict[str, Any] = {"arg": arg} if arg else {}
+        if interrupt and run.dialog is not None and run.state is not None:
+            paused = run.turn.data.get("_paused") if run.dialog.name == dialog.name else None
+            data["_paused"] = paused or {
+                "dialog": run.dialog.name,
+                "state": run.state,
+                "data": run.turn.data,
+            }
+        run.dialog, run.turn.data = dialog, data
         await self._go(run, dialog.start)
+
+    async def _finish(self, run: _Run) -> None:
+        """Leave the current flow; go back to one it interrupted, if it still exists."""
+        paused = run.turn.data.get("_paused") or {}
+        dialog = self.dialogs.get(paused.get("dialog", ""))
+        if dialog is None or paused.get("state") not in dialog.states:
+            run.dialog, run.state, run.turn.data = None, None, {}
+            return
+        run.dialog, run.state, run.turn.data = dialog, paused["state"], paused["data"]
+        self._note(run, "core.back")
+        await self._prompt(run)
 
     # --- commands -------------------------------------------------------------------------
 
     async def _command(self, run: _Run, name: str, arg: str) -> None:
         if name in self.dialogs:
-            return await self._begin(run, self.dialogs[name])
+            return await self._begin(run, self.dialogs[name], arg)
         if name == "start":
             if arg in self.dialogs:  # a deep link that opens a flow
                 return await self._begin(run, self.dialogs[arg])
@@ -249,10 +274,12 @@ class Engine:
         if name == "cancel":
             if run.dialog is None:
                 self._note(run, "core.nothing_to_cancel")
-            else:
-                run.dialog, run.state, run.turn.data = None, None, {}
-                self._note(run, "core.cancelled")
-            return await self._menu(run)
+                return await self._menu(run)
+            self._note(run, "core.cancelled")
+            await self._finish(run)
+            if run.dialog is None:
+                await self._menu(run)
+            return None
         self._note(run, "core.unknown_command", command=name[:32])
         await self._prompt_or_menu(run, menu=False)
 

@@ -27,6 +27,9 @@ class Inbound:
     arg: str = ""  # a command's argument, e.g. a deep-link payload
     update_id: str | None = None  # the platform's id, so a redelivery is handled once
     locale: str | None = None  # the platform's language hint, e.g. "de-DE"
+    # Start the command's flow on top of the current one, which resumes when it ends
+    # (scheduled nudges): the user never loses their place.
+    interrupt: bool = False
 
     @classmethod
     def text(cls, key: ConversationKey, value: str, **kw: object) -> Inbound:
@@ -50,9 +53,19 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply: a data export, a chart."""
+
+    filename: str
+    data: bytes
+    mime: str  # "application/json", "image/png"
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message for the user; choices render as buttons or a numbered list."""
 
     text: str
     choices: tuple[Choice, ...] = field(default=())
     expects_text: bool = False  # the state also takes a typed answer (Discord opens a modal)
+    attachment: Attachment | None = None

@@ -193,3 +193,27 @@ async def test_free_text_that_fits_nothing_gets_the_menu(engine) -> None:
     chat = Chat(engine)
     await chat.say("hello")
     assert "Why me? → What can I do?" in chat.buttons
+
+
+async def test_an_interrupting_flow_hands_back_to_the_one_it_interrupted(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe")
+    await chat.say("The train was cancelled")
+    nudge = Inbound.command(chat.key, "checkin", interrupt=True, update_id="nudge-1")
+    chat.replies = await engine.handle(nudge)
+    assert "1 to 5" in chat.text
+    await chat.click("4")
+    await chat.click("Skip")
+    await chat.click("Skip")
+    assert "where we" in chat.text  # back to the reframe, at the same question
+    await chat.say("The timetable")
+    assert "The train was cancelled" in chat.text
+
+
+async def test_cancelling_an_interruption_resumes_the_flow_underneath(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("steps")
+    await chat.say("Exams")
+    chat.replies = await engine.handle(Inbound.command(chat.key, "checkin", interrupt=True))
+    await chat.command("cancel")
+    assert "Step 1" in chat.text
