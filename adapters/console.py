@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.engine import Engine
@@ -13,13 +14,27 @@ from bot.types import Choice, ConversationKey, Inbound, Reply
 PLATFORM = "console"
 
 
-def render(replies: list[Reply]) -> str:
+def render(replies: list[Reply], saved: dict[int, str] | None = None) -> str:
+    """Text, numbered choices, and where each attached file was saved."""
     lines: list[str] = []
-    for reply in replies:
+    for index, reply in enumerate(replies):
         lines.append(reply.text)
+        if saved and index in saved:
+            lines.append(saved[index])
         lines.extend(f"  {n}. {c.label}" for n, c in enumerate(reply.choices, 1))
         lines.append("")
     return "\n".join(lines)
+
+
+def save_files(engine: Engine, replies: list[Reply], folder: Path) -> dict[int, str]:
+    """Write attachments (an export, a chart) next to the user; say where."""
+    notes: dict[int, str] = {}
+    for index, reply in enumerate(replies):
+        if reply.attachment is not None:
+            path = folder / reply.attachment.filename
+            path.write_bytes(reply.attachment.data)
+            notes[index] = engine.texts.say("core.saved_file", path=str(path))
+    return notes
 
 
 def parse(line: str, key: ConversationKey, shown: tuple[Choice, ...]) -> Inbound:
@@ -37,15 +52,20 @@ def parse(line: str, key: ConversationKey, shown: tuple[Choice, ...]) -> Inbound
 
 
 async def chat(
-    engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user: str | None = None
+    engine: Engine,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    user: str | None = None,
+    folder: Path | None = None,
 ) -> None:
     """Talk until end of input. The first message welcomes a newcomer or resumes a conversation."""
     user = user or getpass.getuser()
+    folder = folder or Path.cwd()
     key = ConversationKey(PLATFORM, user, user)
     interactive = stdin.isatty()
     replies = await engine.handle(Inbound.command(key, "hello"))
     while True:
-        stdout.write(render(replies))
+        stdout.write(render(replies, save_files(engine, replies, folder)))
         if interactive:
             stdout.write("> ")
         stdout.flush()

@@ -363,7 +363,8 @@ class Engine:
         self, run: _Run, text: str, choices: tuple[Choice, ...] = (), takes_text: bool = False
     ) -> None:
         self._flush(run)
-        run.replies.append(Reply(text, choices, takes_text))
+        attachment = run.turn.attachments.pop(0) if run.turn.attachments else None
+        run.replies.append(Reply(text, choices, takes_text, attachment))
 
     def _bounded(self, raw: str) -> tuple[str, bool]:
         """Strip control characters and surrounding space; cut what is too long."""

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.effects import Effect
+from bot.types import Attachment
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")  # short: names travel inside button ids
 
@@ -34,6 +35,7 @@ class Turn:
     now: datetime
     effects: list[Effect] = field(default_factory=list)
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
 
     def say(self, key: str, **values: Any) -> None:
         """Queue a message to send before the next state's prompt."""
@@ -41,6 +43,10 @@ class Turn:
 
     def write(self, effect: Effect) -> None:
         self.effects.append(effect)
+
+    def attach(self, attachment: Attachment) -> None:
+        """Send a file (an export, a chart) with the next message."""
+        self.attachments.append(attachment)
 
     async def read(self, lookup: Callable[..., Any], *args: Any) -> Any:
         """`lookup(connection, user_id, *args)` from bot.store.reads, for this user."""

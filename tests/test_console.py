@@ -74,3 +74,10 @@ def test_parse_maps_numbers_labels_and_commands() -> None:
     assert parse("why me?", key, shown).value == "c:reframe"
     assert parse("/start steps", key, shown).arg == "steps"
     assert parse("3", key, shown).kind == "text"
+
+
+def test_an_export_is_saved_as_a_file(tmp_path: Path) -> None:
+    out = coach(tmp_path, "/privacy", "Download my data")
+    saved = tmp_path / "my-coach-data.json"
+    assert f"📎 Saved as {saved}" in out
+    assert '"external_id": "ada"' in saved.read_text()

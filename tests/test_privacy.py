@@ -47,3 +47,23 @@ async def test_delete_needs_a_confirmation_and_removes_every_row(engine) -> None
 
     await chat.command("start")  # a fresh start works
     assert "not a person" in chat.text
+
+
+async def test_export_sends_every_row_of_the_user_as_json(engine) -> None:
+    import json
+
+    chat, other = Chat(engine, "me"), Chat(engine, "other")
+    await other.command("reframe")
+    await other.say("not mine")
+    await chat.command("checkin")
+    await chat.click("3")
+    await chat.say("Tired but okay")
+    await chat.command("privacy")
+    await chat.click("Download my data")
+    attachment = chat.replies[-1].attachment
+    assert attachment is not None and attachment.mime == "application/json"
+    exported = json.loads(attachment.data)
+    assert exported["users"][0]["external_id"] == "me"
+    assert [m["note"] for m in exported["moods"]] == ["Tired but okay"]
+    assert "not mine" not in attachment.data.decode()
+    assert set(exported) >= {"journal", "steps", "sessions", "predictions", "ratings"}

@@ -13,7 +13,7 @@ from adapters.discord.records import Records
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.sync import sync_if_changed
 from adapters.discord.turns import PLATFORM, Turns
-from adapters.discord.views import MODAL_PREFIX, AnswerButton, ChoiceButton, compose, view_for
+from adapters.discord.views import MODAL_PREFIX, AnswerButton, ChoiceButton, compose, extras
 from bot.engine import Engine
 from bot.store import Store
 from bot.types import Reply
@@ -99,8 +99,7 @@ async def deliver(bot: CoachBot, user_id: int | str, replies: Sequence[Reply]) -
         channel = user.dm_channel or await user.create_dm()
         answer_label = bot.turns.say("answer_button")
         for out in compose(replies):
-            view = view_for(out, answer_label)
-            await channel.send(out.content, **({"view": view} if view else {}))
+            await channel.send(out.content, **extras(out, answer_label))
     except discord.Forbidden as exc:
         log.info("DM refused", extra={"platform": PLATFORM, "code": exc.code})
         await bot.store.mark_unreachable(PLATFORM, str(user_id))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from adapters.discord.views import AnswerModal, Outgoing, compose, modal_text, view_for
+from adapters.discord.views import AnswerModal, Outgoing, compose, extras, modal_text
 from bot.types import ConversationKey, Inbound, Reply
 
 if TYPE_CHECKING:
@@ -137,6 +137,5 @@ class Turns:
                 out.content, ephemeral=private, **self._view(out, str(interaction.locale))
             )
 
-    def _view(self, out: Outgoing, locale: str | None) -> dict[str, discord.ui.View]:
-        view = view_for(out, self.say("answer_button", locale))
-        return {"view": view} if view is not None else {}
+    def _view(self, out: Outgoing, locale: str | None) -> dict[str, object]:
+        return extras(out, self.say("answer_button", locale))

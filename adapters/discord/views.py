@@ -6,6 +6,7 @@ in setup_hook, so a button keeps working after a restart without any stored view
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.types import Choice, Reply
+from bot.types import Attachment, Choice, Reply
 
 if TYPE_CHECKING:
     from adapters.discord.bot import CoachBot
@@ -40,6 +41,7 @@ class Outgoing:
     content: str
     choices: tuple[Choice, ...] = ()
     expects_text: bool = False
+    attachment: Attachment | None = None
 
 
 def compose(replies: Iterable[Reply]) -> list[Outgoing]:
@@ -49,18 +51,21 @@ def compose(replies: Iterable[Reply]) -> list[Outgoing]:
     pending: list[str] = []
     for reply in replies:
         pending.append(reply.text)
-        if reply.choices or reply.expects_text:
-            out.extend(_split("\n\n".join(pending), reply.choices, reply.expects_text))
+        if reply.choices or reply.expects_text or reply.attachment:
+            text = "\n\n".join(pending)
+            out.extend(_split(text, reply.choices, reply.expects_text, reply.attachment))
             pending = []
     if pending:
-        out.extend(_split("\n\n".join(pending), (), False))
+        out.extend(_split("\n\n".join(pending), (), False, None))
     return out
 
 
-def _split(text: str, choices: tuple[Choice, ...], expects_text: bool) -> list[Outgoing]:
-    """Discord caps a message at 2000 characters; the buttons go with the last part."""
+def _split(
+    text: str, choices: tuple[Choice, ...], expects_text: bool, attachment: Attachment | None
+) -> list[Outgoing]:
+    """Discord caps a message at 2000 characters; buttons and file go with the last part."""
     parts = [text[i : i + MAX_CONTENT] for i in range(0, len(text), MAX_CONTENT)] or [""]
-    last = Outgoing(parts[-1], choices, expects_text)
+    last = Outgoing(parts[-1], choices, expects_text, attachment)
     return [*(Outgoing(p) for p in parts[:-1]), last]
 
 
@@ -119,6 +124,16 @@ class AnswerModal(discord.ui.Modal):
                 max_length=min(max_length, MAX_TEXT_INPUT),
             )
         )
+
+
+def extras(out: Outgoing, answer_label: str) -> dict[str, Any]:
+    """The buttons and the file that go with one message, as send() keyword arguments."""
+    found: dict[str, Any] = {}
+    if (view := view_for(out, answer_label)) is not None:
+        found["view"] = view
+    if out.attachment is not None:
+        found["file"] = discord.File(io.BytesIO(out.attachment.data), out.attachment.filename)
+    return found
 
 
 def view_for(out: Outgoing, answer_label: str) -> discord.ui.View | None:

@@ -10,12 +10,14 @@ from sqlalchemy import Connection, desc, func, select
 
 from bot.store.schema import (
     journal,
+    metadata,
     outreach,
     predictions,
     problems,
     ratings,
     steps,
     strengths,
+    users,
 )
 
 
@@ -128,3 +130,18 @@ def last_entry(conn: Connection, user_id: int, flow: str, field: str) -> str | N
         .limit(1)
     )
     return conn.execute(query).scalar()
+
+
+def everything(conn: Connection, user_id: int) -> dict[str, list[dict[str, object]]]:
+    """Every row the bot holds about the user, table by table (for the privacy export).
+    Found through the schema, so a table added later is exported without a change here."""
+    found: dict[str, list[dict[str, object]]] = {}
+    for name, table in metadata.tables.items():
+        if table is users:
+            query = select(table).where(table.c.id == user_id)
+        elif "user_id" in table.c:
+            query = select(table).where(table.c.user_id == user_id)
+        else:
+            continue
+        found[name] = [dict(row._mapping) for row in conn.execute(query)]
+    return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from adapters.discord import create_bot
@@ -109,3 +111,13 @@ async def test_commands_answer_in_servers_privately_and_in_dms_openly(world) -> 
 
 def _command_syncs(env) -> int:
     return sum(1 for r in env.http_requests if r.method == "PUT" and r.path.endswith("/commands"))
+
+
+async def test_the_privacy_export_arrives_as_a_private_file(world) -> None:
+    shown = said(await world.alice.slash(world.channel, "privacy"))
+    files = answered(await world.alice.click(shown[-1], label="Download my data"))
+    attached = [a for m in files for a in m.attachments]
+    assert [a.filename for a in attached] == ["my-coach-data.json"]
+    assert all(m.ephemeral for m in files)
+    exported = json.loads(await attached[0].read())
+    assert exported["users"][0]["external_id"] == str(world.alice.id)
