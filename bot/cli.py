@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot import logs
-from bot.app import running
+from bot.app import App, running
 from bot.config import Settings, SettingsError, load_settings
 from bot.store import migrate
 from bot.store.runner import runner_for
@@ -35,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="action", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations (also done on every start)")
     db_sub.add_parser("check", help="exit 1 if migrations are pending")
+    discord = sub.add_parser("discord", help="Discord: register the slash commands")
+    discord_sub = discord.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sync = discord_sub.add_parser("sync", help="register the slash commands now")
+    sync.add_argument("--guild", type=int, metavar="ID", help="only in this server (shows at once)")
     return parser
 
 
@@ -84,14 +89,56 @@ def _adapters(settings: Settings) -> list[str]:
     ]
 
 
+Service = Callable[[App, asyncio.Event], Awaitable[None]]
+
+
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     configured = _adapters(settings)
     if not configured:
         return await _chat(settings, args)
-    print(
-        f"coach: adapters {', '.join(configured)} are not part of this build yet", file=sys.stderr
-    )
-    return 2
+    try:
+        services = _services(configured)  # bad settings fail before anything starts
+    except SettingsError as exc:
+        print(f"coach: {exc}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)  # a clean stop keeps pending updates
+    async with running(settings) as app:
+        tasks = [asyncio.create_task(serve(app, stop), name=name) for name, serve in services]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        stop.set()  # one ended (stopped or failed): stop the others
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    failed = False
+    for task, result in zip(tasks, results, strict=True):
+        if isinstance(result, SettingsError):
+            print(f"coach: {result}", file=sys.stderr)
+            failed = True
+        elif isinstance(result, BaseException):
+            log.error("%s failed", task.get_name(), exc_info=result)
+            failed = True
+    return 1 if failed else 0
+
+
+def _services(configured: list[str]) -> list[tuple[str, Service]]:
+    """What `coach run` starts, each as `serve(app, stop)`."""
+    services: list[tuple[str, Service]] = []
+    if "telegram" in configured:
+        from adapters import telegram
+
+        tg = telegram.load_telegram_settings()
+        services.append(
+            ("telegram", lambda app, stop: telegram.serve(app.engine, app.store, tg, stop))
+        )
+    if "discord" in configured:
+        from adapters import discord
+
+        dc = discord.DiscordSettings()
+        services.append(
+            ("discord", lambda app, stop: discord.serve(app.engine, app.store, dc, stop))
+        )
+    return services
 
 
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
@@ -116,4 +163,18 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
         await runner.close()
 
 
-_commands = {"run": _run, "chat": _chat, "db": _db}
+async def _discord(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.discord import DiscordSettings, sync_once
+
+    discord_settings = DiscordSettings()
+    if discord_settings.discord_bot_token is None:
+        print("coach: set DISCORD_BOT_TOKEN first", file=sys.stderr)
+        return 2
+    async with running(settings) as app:
+        count = await sync_once(app.engine, app.store, discord_settings, args.guild)
+    where = f"in server {args.guild}" if args.guild else "globally (clients may take a while)"
+    print(f"registered {count} commands {where}")
+    return 0
+
+
+_commands = {"run": _run, "chat": _chat, "db": _db, "discord": _discord}

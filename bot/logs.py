@@ -61,5 +61,14 @@ def configure(level: str, secrets: Iterable[str] = (), stream: TextIO | None = N
     root.handlers[:] = [handler]
     root.setLevel(level)
     # These print request URLs, which carry the Telegram token, at DEBUG/INFO.
-    for noisy in ("httpx", "httpcore", "telegram.ext.ExtBot", "aiosqlite", "asyncio"):
+    # Updater logs whole webhook bodies (what users wrote) at DEBUG.
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "telegram.ext.ExtBot",
+        "telegram.ext.Updater",
+        "telegram.Bot",
+        "aiosqlite",
+        "asyncio",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -87,16 +87,6 @@ class Records:
 
     # --- reachability ---------------------------------------------------------------------
 
-    async def mark_reachable(self, external_id: str) -> None:
-        """Clear the closed-DMs mark once the user was told (or wrote to us in DMs).
-        Belongs in Store (a Store.mark_reachable); here until the core has it."""
-        stmt = (
-            update(users)
-            .where(users.c.platform == "discord", users.c.external_id == external_id)
-            .values(unreachable_at=None)
-        )
-        await self.store.run(lambda conn: conn.execute(stmt))
-
 
 def _save_digest(conn: Connection, scope: str, digest: str, stamp: datetime) -> None:
     stmt = _insert(conn)(command_syncs).values(scope=scope, digest=digest, synced_at=stamp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from adapters.discord.bot import create_bot
 from adapters.discord.settings import DiscordSettings
 from adapters.discord.sync import sync_commands
@@ -15,11 +17,18 @@ def _token(settings: DiscordSettings) -> str:
     return settings.discord_bot_token.get_secret_value()
 
 
-async def serve(engine: Engine, store: Store, settings: DiscordSettings) -> None:
-    """Connect and serve until cancelled; discord.py reconnects by itself."""
+async def serve(
+    engine: Engine, store: Store, settings: DiscordSettings, stop: asyncio.Event
+) -> None:
+    """Connect and serve until `stop` is set; discord.py reconnects by itself."""
     token = _token(settings)
     async with create_bot(engine, store, settings) as bot:
-        await bot.start(token)
+        connection = asyncio.create_task(bot.start(token))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([connection, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        await bot.close()
+        await connection  # re-raises a failed login
 
 
 async def sync_once(

@@ -118,7 +118,7 @@ class Turns:
         """Clear a closed-DMs mark; True if there was one."""
         if not await self.bot.store.unreachable(PLATFORM, user_id):
             return False
-        await self.bot.records.mark_reachable(user_id)
+        await self.bot.store.mark_reachable(PLATFORM, user_id)
         return True
 
     def _stale(self, replies: list[Reply]) -> bool:

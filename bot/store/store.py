@@ -89,6 +89,10 @@ class Store:
         """The platform refused delivery (user blocked the bot, DMs closed)."""
         await self.run(_set_unreachable, platform, external_id, now())
 
+    async def mark_reachable(self, platform: str, external_id: str) -> None:
+        """Delivery works again (unblocked, DMs opened, or the user was told)."""
+        await self.run(_set_unreachable, platform, external_id, None)
+
     async def unreachable(self, platform: str, external_id: str) -> bool:
         query = select(users.c.unreachable_at).where(
             users.c.platform == platform, users.c.external_id == external_id
@@ -138,7 +142,9 @@ def _session(conn: Connection, user_id: int) -> SessionRecord:
     return SessionRecord(row.dialog, row.state, json.loads(row.data), row.version)
 
 
-def _set_unreachable(conn: Connection, platform: str, external_id: str, when: datetime) -> None:
+def _set_unreachable(
+    conn: Connection, platform: str, external_id: str, when: datetime | None
+) -> None:
     conn.execute(
         update(users)
         .where(users.c.platform == platform, users.c.external_id == external_id)

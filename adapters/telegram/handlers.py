@@ -1,0 +1,113 @@
+"""PTB callbacks: each turns an update into an `Inbound` (or a fixed answer) and sends replies."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Bot, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from adapters.telegram import translate
+from adapters.telegram.deliver import Sender, quietly
+from adapters.telegram.render import Outgoing, link_button, render
+from bot.engine import Engine
+from bot.locks import KeyedLock
+from bot.types import Inbound
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+GROUP_LINK_FALLBACK = "menu"  # deep-link payload when the group command names no flow
+
+
+class Handlers:
+    def __init__(self, engine: Engine, sender: Sender) -> None:
+        self.engine = engine
+        self.sender = sender
+        # Updates run concurrently; one chat's turns (and their replies) stay in order.
+        self._chats = KeyedLock()
+
+    def register(self, app: Application) -> None:
+        new = filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL
+        private = filters.ChatType.PRIVATE & new
+        app.add_handler(CallbackQueryHandler(self.on_press))
+        app.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
+        app.add_handler(MessageHandler(private, self.on_not_text))
+        app.add_handler(MessageHandler(filters.ChatType.GROUPS & new, self.on_group))
+        app.add_handler(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_error_handler(self.on_error)
+
+    async def on_text(self, update: Update, context: Context) -> None:
+        inbound = translate.private_text(update, context.bot.username)
+        if inbound is not None and update.effective_chat is not None:
+            await self._turn(context.bot, inbound, update.effective_chat.id)
+
+    async def on_press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        await quietly(query.answer(), "answering a press")  # stops the button's spinner
+        inbound = translate.press(update)
+        if inbound is None or query.message is None or query.message.chat.type != ChatType.PRIVATE:
+            return
+        async with self._chats.hold(query.message.chat.id):
+            # Gone before the turn runs, so a second tap on the same keyboard is impossible.
+            await quietly(query.edit_message_reply_markup(None), "removing a keyboard")
+            await self._reply(context.bot, inbound, query.message.chat.id)
+
+    async def on_not_text(self, update: Update, context: Context) -> None:
+        """Stickers, photos, voice...: say kindly that only text works; the flow stays put."""
+        chat, user, message = update.effective_chat, update.effective_user, update.message
+        if chat is None or user is None or message is None:
+            return
+        text = self.engine.texts.say("telegram.text_only", user.language_code, message.message_id)
+        async with self._chats.hold(chat.id):
+            out = [Outgoing(html.escape(text, quote=False))]
+            await self.sender.send(context.bot, chat.id, out, user_id=str(user.id))
+
+    async def on_group(self, update: Update, context: Context) -> None:
+        """Never coach in a group: when addressed, point to a private chat; else stay silent."""
+        message, me = update.message, context.bot.bot
+        if message is None or not translate.addressed(message, me):
+            return
+        command = translate.command_of(message.text or "", me.username)
+        flow = command[0] if command and command[0] in self.engine.dialogs else None
+        url = f"https://t.me/{me.username}?start={flow or GROUP_LINK_FALLBACK}"
+        locale = message.from_user.language_code if message.from_user else None
+        say = self.engine.texts.say
+        out = Outgoing(
+            html.escape(say("telegram.group", locale), quote=False),
+            link_button(say("telegram.open_private", locale), url),
+        )
+        await self.sender.send(context.bot, message.chat.id, [out], reply_to=message.message_id)
+
+    async def on_membership(self, update: Update, context: Context) -> None:
+        """A user who blocks the bot is unreachable now, before a nudge runs into a 403;
+        one who unblocks it is reachable again."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != ChatType.PRIVATE:
+            return
+        user_id, store = str(change.from_user.id), self.sender.store
+        if change.new_chat_member.status == ChatMemberStatus.BANNED:
+            await store.mark_unreachable(translate.PLATFORM, user_id)
+        elif change.new_chat_member.status == ChatMemberStatus.MEMBER:
+            await store.mark_reachable(translate.PLATFORM, user_id)
+
+    async def on_error(self, update: object, context: Context) -> None:
+        log.error("telegram update failed", exc_info=context.error)
+
+    async def _turn(self, bot: Bot, inbound: Inbound, chat_id: int) -> None:
+        async with self._chats.hold(chat_id):
+            await self._reply(bot, inbound, chat_id)
+
+    async def _reply(self, bot: Bot, inbound: Inbound, chat_id: int) -> None:
+        replies = await self.engine.handle(inbound)  # committed before anything is sent
+        await self.sender.send(bot, chat_id, render(replies), user_id=inbound.key.user_id)
