@@ -24,6 +24,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot import safety
 from bot.config import DATA_DIR
 from bot.engine import Engine
 from bot.store import Store
@@ -81,9 +82,20 @@ async def floor_turns(path: Path, users: int) -> tuple[Turn, Callable[[], Awaita
     return turn, db.close
 
 
-async def engine_turns(path: Path, users: int) -> tuple[Turn, Callable[[], Awaitable[None]]]:
+def engine_turns(check: bool) -> Callable[[Path, int], Awaitable[tuple[Turn, Callable]]]:
+    """The engine's turn; with `check`, the crisis check runs on every message, as deployed."""
+
+    async def make(path: Path, users: int) -> tuple[Turn, Callable[[], Awaitable[None]]]:
+        return await _engine_turns(path, users, safety.assess if check else None)
+
+    return make
+
+
+async def _engine_turns(
+    path: Path, users: int, crisis_check: Callable | None
+) -> tuple[Turn, Callable[[], Awaitable[None]]]:
     store = await Store.open(f"sqlite+aiosqlite:///{path}")
-    engine = Engine(store, Texts.load(DATA_DIR / "texts"), catalog())
+    engine = Engine(store, Texts.load(DATA_DIR / "texts"), catalog(), safety=crisis_check)
     keys = [ConversationKey("bench", str(u), str(u)) for u in range(users)]
     for key in keys:  # everyone sits in a flow that stores each answer
         await engine.handle(Inbound.command(key, "steps"))
@@ -149,17 +161,20 @@ async def measure(
 
 
 async def main(users: int, per_user: int) -> None:
+    safety.detector()  # load the crisis patterns before anything is timed
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         floor_tp, floor_lat = await measure("floor", floor_turns, folder, users, per_user, None)
         rate = floor_tp / 2
-        engine_tp, engine_lat = await measure("engine", engine_turns, folder, users, per_user, rate)
+        rows = [("floor", floor_tp, floor_lat)]
+        for label, check in (("engine", False), ("+ crisis", True)):
+            tp, lat = await measure(label, engine_turns(check), folder, users, per_user, rate)
+            rows.append((label, tp, lat))
     print(f"conversations: {users}, turns each: {per_user}, steady load: {rate:.0f} turns/s")
-    print(f"{'':8}{'turns/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
-    for label, tp, lat in (("floor", floor_tp, floor_lat), ("engine", engine_tp, engine_lat)):
-        print(f"{label:8}{tp:10.0f}{pct(lat, 50):9.2f}{pct(lat, 99):9.2f}")
-    print(f"engine / floor throughput: {engine_tp / floor_tp:.2f} (target >= 0.80)")
-    print(f"engine p99 under steady load: {pct(engine_lat, 99):.2f} ms (target < 20 ms)")
+    print(f"{'':10}{'turns/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x floor':>9}")
+    for label, tp, lat in rows:
+        print(f"{label:10}{tp:10.0f}{pct(lat, 50):9.2f}{pct(lat, 99):9.2f}{tp / floor_tp:9.2f}")
+    print("targets: engine >= 0.80 x floor, p99 < 20 ms")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.store.sealed import Sealer
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -17,13 +19,29 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(DATA_DIR, description="Folder with the coaching texts")
     database_url: str = Field(
-        "sqlite+aiosqlite:///coach.db",
-        description="SQLAlchemy URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://...",
+        "sqlite:///coach.db",
+        description="SQLAlchemy URL: sqlite:///file.db or postgresql+asyncpg://...",
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     default_locale: str = Field("en", description="Language of the coaching texts")
     default_timezone: str = Field("UTC", description="IANA zone for users who set none")
     max_input_chars: int = Field(2000, ge=100, le=20000, description="Longer messages are cut")
+    flood_limit: int = Field(
+        30, ge=0, description="Messages a minute from one user before 'slow down'; 0: off"
+    )
+    data_encryption_key: SecretStr | None = Field(
+        None,
+        description="Fernet key(s), comma-separated, newest first: free text encrypted at rest",
+    )
+    ops_port: int = Field(
+        0,
+        ge=0,
+        le=65535,
+        description="HTTP port for /healthz, /readyz and /metrics; 0: not served",
+    )
+    ops_host: str = Field(
+        "127.0.0.1", description="Address the ops port binds; 0.0.0.0 in a container"
+    )
     telegram_bot_token: SecretStr | None = Field(None, description="Token from @BotFather")
     discord_bot_token: SecretStr | None = Field(None, description="Discord bot token")
 
@@ -32,8 +50,8 @@ class Settings(BaseSettings):
     def _known_driver(cls, url: str) -> str:
         if url.startswith(("postgres://", "postgresql://")):
             url = "postgresql+asyncpg://" + url.split("://", 1)[1]
-        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://host/db")
+        if not url.startswith(("sqlite:", "sqlite+", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite:///path.db or postgresql+asyncpg://host/db")
         return url
 
     @field_validator("log_level")
@@ -59,6 +77,23 @@ class Settings(BaseSettings):
         if not (Path(data_dir) / "texts" / locale).is_dir():
             raise ValueError(f"no texts for {locale!r} in {data_dir}")
         return locale
+
+    @field_validator("data_encryption_key")
+    @classmethod
+    def _fernet_keys(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None:
+            try:
+                Sealer(key.get_secret_value().split(","))
+            except ValueError:
+                raise ValueError(
+                    "each key must be a Fernet key: python -c 'from cryptography.fernet "
+                    "import Fernet; print(Fernet.generate_key().decode())'"
+                ) from None
+        return key
+
+    def sealer(self) -> Sealer | None:
+        key = self.data_encryption_key
+        return Sealer(key.get_secret_value().split(",")) if key else None
 
     @property
     def is_sqlite(self) -> bool:

@@ -88,6 +88,25 @@ class Outreach:
 
 
 @dataclass(frozen=True)
+class CrisisNoted:
+    """A crisis message: counted without its text or its user; nudges hold for a while."""
+
+    category: str
+    platform: str
+    hold_until: datetime
+
+
+@dataclass(frozen=True)
+class SafeNow:
+    """The user said they are safe: nudges may go on."""
+
+
+@dataclass(frozen=True)
+class SetCountry:
+    code: str
+
+
+@dataclass(frozen=True)
 class ForgetUser:
     """Delete every row the bot holds about the user (all tables cascade from users)."""
 
@@ -105,5 +124,46 @@ Effect = (
     | Strength
     | Rating
     | Outreach
+    | CrisisNoted
+    | SafeNow
+    | SetCountry
     | ForgetUser
 )
+
+
+# --- Scheduled nudges: changes to the user's subscription (applied by bot.scheduler.plans).
+# Each carries the turn's clock, so the next slot is computed from the time the user acted.
+
+
+@dataclass(frozen=True)
+class ChangeNudges:
+    """Opt in or out, or change the plan: `changes` are subscription columns and values."""
+
+    now: datetime
+    changes: tuple[tuple[str, object], ...]
+
+    @classmethod
+    def of(cls, now: datetime, **changes: object) -> ChangeNudges:
+        return cls(now, tuple(sorted(changes.items())))
+
+
+@dataclass(frozen=True)
+class SnoozeNudge:
+    """Ask again in an hour (not if that falls in quiet hours)."""
+
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SkipToday:
+    """No more check-in today: drops a pending snooze."""
+
+    now: datetime
+
+
+@dataclass(frozen=True)
+class NudgeAnswered:
+    """The user answered (or checked in by themselves): the unanswered streak starts over."""
+
+
+Effect = Effect | ChangeNudges | SnoozeNudge | SkipToday | NudgeAnswered  # type: ignore[misc]

@@ -4,15 +4,18 @@ session by name, run the state's step, save everything in one transaction, retur
 from __future__ import annotations
 
 import logging
+import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from bot.effects import Effect, ForgetUser, Journal
+from bot.effects import CrisisNoted, Effect, ForgetUser, Journal
+from bot.flood import FloodGate, Verdict
 from bot.locks import KeyedLock
+from bot.report import Observer, TurnReport, conversation_hash
 from bot.store import Commit, SessionRecord, Store, UserRecord
 from bot.texts import Texts
 from bot.types import Choice, Inbound, Reply
@@ -21,6 +24,9 @@ from dialogs.dsl import Dialog, Option, State, Turn
 log = logging.getLogger(__name__)
 
 QUOTE_CHARS = 120  # the user's words quoted back in a prompt
+RECENT, RECENT_CHARS = 3, 300  # earlier texts the safety check sees ("after a loss...")
+NUDGE_HOLD = timedelta(hours=24)  # no nudges after a crisis message, unless the user is safe
+SAFETY = "safety"  # the dialog a crisis message opens
 MAX_HOPS = 8  # pass-through states in a row, so a routing loop cannot spin
 CACHE_SIZE = 10_000
 
@@ -30,7 +36,7 @@ class Assessment(Protocol):
     category: str | None
 
 
-Safety = Callable[[str], Assessment]
+Safety = Callable[[str, Sequence[str]], Assessment]  # text, the user's recent texts
 Router = Callable[[str], list[str]]  # free text -> flow names, best first
 
 
@@ -44,11 +50,16 @@ class _Run:
     dialog: Dialog | None
     state: str | None
     turn: Turn
+    platform: str
+    recent: list[str] = field(default_factory=list)  # the user's last texts, for the safety check
     replies: list[Reply] = field(default_factory=list)
 
     @property
     def effects(self) -> list[Effect]:
         return self.turn.effects
+
+
+_Outcome = tuple[str, "_Run | None"]  # how a turn ended, and the run when it got that far
 
 
 class _LRU(OrderedDict):
@@ -71,6 +82,8 @@ class Engine:
         max_input_chars: int = 2000,
         retries: int = 5,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        flood: FloodGate | None = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.store = store
         self.texts = texts
@@ -80,6 +93,8 @@ class Engine:
         self.max_input_chars = max_input_chars
         self.retries = retries
         self.clock = clock
+        self.flood = flood or FloodGate(0)
+        self.observers = tuple(observers)
         self._locks = KeyedLock()
         self._users = _LRU()
         # A hint only: the version check at commit catches a session changed elsewhere.
@@ -87,15 +102,47 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Answer one inbound; never raises, always says something unless it is a repeat."""
+        started = time.perf_counter()
         key = inbound.key
+        outcome: _Outcome = ("flooded", None)
+        if not inbound.interrupt:  # scheduled turns are ours, not the user's flood
+            verdict = self.flood.check((key.platform, key.user_id))
+            if verdict is not Verdict.OK:
+                self._report(inbound, outcome, started)
+                slow = Reply(self.texts.say("core.slow_down", inbound.locale))
+                return [slow] if verdict is Verdict.WARN else []
         try:
             async with self._locks.hold((key.platform, key.user_id)):
-                return await self._handle(inbound)
+                replies, outcome = await self._handle(inbound)
         except Exception:
             log.exception("turn failed", extra={"platform": key.platform})
-            return [Reply(self.texts.say("core.error", inbound.locale))]
+            replies, outcome = (
+                [Reply(self.texts.say("core.error", inbound.locale))],
+                ("failed", None),
+            )
+        self._report(inbound, outcome, started)
+        return replies
 
-    async def _handle(self, inbound: Inbound) -> list[Reply]:
+    def _report(self, inbound: Inbound, outcome: _Outcome, started: float) -> None:
+        """One log line per turn (no words, no ids) and the same facts to each observer."""
+        if not self.observers and not log.isEnabledFor(logging.INFO):
+            return
+        name, run = outcome
+        report = TurnReport(
+            platform=inbound.key.platform,
+            conversation=conversation_hash(inbound.key),
+            flow=run.dialog.name if run and run.dialog else None,
+            state=run.state if run else None,
+            outcome=name,
+            seconds=time.perf_counter() - started,
+            crisis=bool(run and any(isinstance(e, CrisisNoted) for e in run.effects)),
+            proactive=inbound.interrupt,
+        )
+        log.info("turn", extra={k: v for k, v in asdict(report).items() if v is not None})
+        for observe in self.observers:
+            observe(report)
+
+    async def _handle(self, inbound: Inbound) -> tuple[list[Reply], _Outcome]:
         user = await self._user(inbound)
         update = (inbound.key.platform, inbound.update_id) if inbound.update_id else None
         for _ in range(self.retries):
@@ -108,11 +155,11 @@ class Engine:
                 self._sessions.remember(user.id, replace(saved, version=saved.version + 1))
                 if any(isinstance(e, ForgetUser) for e in run.effects):
                     self.forget(user.id)
-                return run.replies
+                return run.replies, ("saved", run)
             self._sessions.pop(user.id, None)
             if result is Commit.DUPLICATE:
-                return []
-        return [Reply(self.texts.say("core.busy", user.locale))]
+                return [], ("duplicate", None)
+        return [Reply(self.texts.say("core.busy", user.locale))], ("busy", None)
 
     async def _user(self, inbound: Inbound) -> UserRecord:
         key = inbound.key
@@ -133,8 +180,11 @@ class Engine:
     def _start(self, user: UserRecord, session: SessionRecord, inbound: Inbound) -> _Run:
         dialog = self.dialogs.get(session.dialog or "")
         state = session.state if dialog and session.state in dialog.states else None
-        turn = Turn(user.id, dict(session.data), self.store, self.clock())
-        run = _Run(user, user.locale or inbound.locale, session.version, dialog, state, turn)
+        locale = user.locale or inbound.locale
+        data = dict(session.data)
+        recent = data.pop("_recent", [])
+        turn = Turn(user.id, data, self.store, self.clock(), self.texts, locale)
+        run = _Run(user, locale, session.version, dialog, state, turn, inbound.key.platform, recent)
         if session.dialog and state is None:
             # A deploy renamed or removed the state this user was in: start over kindly.
             log.info("stored state vanished", extra={"dialog": session.dialog})
@@ -143,9 +193,10 @@ class Engine:
         return run
 
     def _saved(self, run: _Run, before: SessionRecord) -> SessionRecord:
+        kept = {"_recent": run.recent} if run.recent else {}
         if run.dialog is None:
-            return SessionRecord(None, None, {}, before.version)
-        return SessionRecord(run.dialog.name, run.state, run.turn.data, before.version)
+            return SessionRecord(None, None, kept, before.version)
+        return SessionRecord(run.dialog.name, run.state, run.turn.data | kept, before.version)
 
     async def _step(self, run: _Run, inbound: Inbound) -> None:
         if inbound.kind == "command" and inbound.interrupt and inbound.value in self.dialogs:
@@ -166,8 +217,10 @@ class Engine:
             return await self._prompt_or_menu(run)
         if cut:
             self._note(run, "core.truncated", limit=self.max_input_chars)
-        if self.safety is not None and self.safety(text).crisis:
-            return await self._crisis(run)
+        found = self.safety(text, run.recent) if self.safety else None
+        run.recent = [*run.recent, text[:RECENT_CHARS]][-RECENT:]
+        if found is not None and found.crisis:
+            return await self._crisis(run, found.category, run.platform)
         if run.dialog is None or run.state is None:
             return await self._idle_text(run, text)
         state = run.dialog.states[run.state]
@@ -243,12 +296,18 @@ class Engine:
 
     async def _finish(self, run: _Run) -> None:
         """Leave the current flow; go back to one it interrupted, if it still exists."""
+        ending = run.dialog
         paused = run.turn.data.get("_paused") or {}
         dialog = self.dialogs.get(paused.get("dialog", ""))
         if dialog is None or paused.get("state") not in dialog.states:
             run.dialog, run.state, run.turn.data = None, None, {}
             return
         run.dialog, run.state, run.turn.data = dialog, paused["state"], paused["data"]
+        if ending is not None and ending.hand_back == "offer":
+            resume = Choice("c:resume", self._say(run, "core.resume_button"))
+            menu = Choice("c:menu", self._say(run, "core.menu_button"))
+            self._reply(run, self._say(run, "core.paused"), (resume, menu))
+            return
         self._note(run, "core.back")
         await self._prompt(run)
 
@@ -309,9 +368,12 @@ class Engine:
         choices.append(Choice("c:menu", self._say(run, "core.other_button")))
         self._reply(run, self._say(run, "core.suggest"), tuple(choices))
 
-    async def _crisis(self, run: _Run) -> None:
-        self._note(run, "core.crisis")
-        await self._prompt_or_menu(run, menu=False)
+    async def _crisis(self, run: _Run, category: str | None, platform: str) -> None:
+        """Stop coaching: the flow waits (resumable) while the safety flow takes over."""
+        hold = run.turn.now + NUDGE_HOLD
+        run.turn.write(CrisisNoted(category or "unknown", platform, hold))
+        log.warning("crisis message", extra={"category": category, "platform": platform})
+        await self._begin(run, self.dialogs[SAFETY], category or "", interrupt=True)
 
     # --- rendering ------------------------------------------------------------------------
 
@@ -334,9 +396,12 @@ class Engine:
         choices = tuple(
             Choice(prefix + o.id, label) for o, label in zip(options, labels, strict=True)
         )
-        if state.end:
-            choices = (Choice("c:menu", self._say(run, "core.menu_button")),)
-        values = {k: _quote(v) for k, v in run.turn.data.items()}
+        if state.end:  # a flow that hands back to a paused one offers that instead
+            handing_back = "_paused" in run.turn.data
+            choices = (
+                () if handing_back else (Choice("c:menu", self._say(run, "core.menu_button")),)
+            )
+        values = {k: v if k in state.in_full else _quote(v) for k, v in run.turn.data.items()}
         key = state.say.format_map(run.turn.data) if "{" in state.say else state.say
         self._reply(run, self._say(run, key, **values), choices, state.takes_text)
 

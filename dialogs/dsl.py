@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.effects import Effect
+from bot.texts import Texts
 from bot.types import Attachment
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,15}$")  # short: names travel inside button ids
@@ -33,6 +34,8 @@ class Turn:
     data: dict[str, Any]
     reads: Reads
     now: datetime
+    texts: Texts  # for words that go into something other than a reply (a chart's labels)
+    locale: str | None = None
     effects: list[Effect] = field(default_factory=list)
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
@@ -82,6 +85,7 @@ class State:
     route: Router | None = None  # a pass-through state: decides the next state on entry
     on_enter: Hook | None = None
     goes_to: tuple[str, ...] = ()  # where the custom handlers may lead
+    in_full: tuple[str, ...] = ()  # data shown whole; the user's own words are shortened
     start: bool = False
     end: bool = False
 
@@ -121,6 +125,9 @@ class Dialog:
     start: str
     in_menu: bool = True
     due: Callable[[Turn], Awaitable[str | None]] | None = None  # a menu label when due
+    # When it interrupted another flow and ends: "prompt" goes straight back to that flow's
+    # question; "offer" leaves it waiting behind a "continue" button (after a crisis).
+    hand_back: str = "prompt"
 
     @classmethod
     def of(
@@ -130,6 +137,7 @@ class Dialog:
         *states: State,
         in_menu: bool = True,
         due: Callable[[Turn], Awaitable[str | None]] | None = None,
+        hand_back: str = "prompt",
     ) -> Dialog:
         by_name: dict[str, State] = {}
         for state in states:
@@ -139,7 +147,9 @@ class Dialog:
         starts = [s.name for s in states if s.start]
         if len(starts) != 1:
             raise DialogError(f"{name}: needs exactly one start state, has {starts or 'none'}")
-        dialog = cls(name, title, by_name, starts[0], in_menu, due)
+        if hand_back not in ("prompt", "offer"):
+            raise DialogError(f"{name}: hand_back must be 'prompt' or 'offer'")
+        dialog = cls(name, title, by_name, starts[0], in_menu, due, hand_back)
         dialog._check()
         return dialog
 

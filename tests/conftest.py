@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import intents
+from bot import intents, safety
 from bot.config import DATA_DIR
 from bot.engine import Engine
 from bot.store import Store
@@ -57,6 +57,7 @@ async def pg_url() -> AsyncIterator[str]:
 
 def make_engine(store: Store, texts: Texts, **kw: object) -> Engine:
     kw.setdefault("router", intents.ranked)
+    kw.setdefault("safety", safety.assess)
     return Engine(store, texts, catalog(), **kw)  # type: ignore[arg-type]
 
 

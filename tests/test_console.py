@@ -81,3 +81,10 @@ def test_an_export_is_saved_as_a_file(tmp_path: Path) -> None:
     saved = tmp_path / "my-coach-data.json"
     assert f"📎 Saved as {saved}" in out
     assert '"external_id": "ada"' in saved.read_text()
+
+
+def test_a_crisis_message_in_the_terminal_gets_helplines(tmp_path: Path) -> None:
+    out = coach(tmp_path, "/steps", "I have been starving myself for days to lose weight", "1")
+    assert "Are you safe right now?" in out
+    assert "findahelpline.com" in out or "call" in out
+    assert "glad you're safe" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -11,6 +12,7 @@ from discord import app_commands
 from adapters.discord.commands import COACHING, register
 from adapters.discord.records import Records
 from adapters.discord.settings import DiscordSettings
+from adapters.discord.shards import shard_options
 from adapters.discord.sync import sync_if_changed
 from adapters.discord.turns import PLATFORM, Turns
 from adapters.discord.views import MODAL_PREFIX, AnswerButton, ChoiceButton, compose, extras
@@ -43,8 +45,11 @@ class CoachBot(discord.Client):
         settings: DiscordSettings,
         *,
         sync_on_start: bool = True,
+        **client_options: Any,  # shard_ids / shard_count for ShardedCoachBot
     ) -> None:
-        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(
+            intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **client_options
+        )
         self.engine = engine
         self.store = store
         self.settings = settings
@@ -79,6 +84,10 @@ class CoachBot(discord.Client):
             await self.turns.answer(interaction)
 
 
+class ShardedCoachBot(CoachBot, discord.AutoShardedClient):
+    """The same bot over several gateway shards (DISCORD_SHARD_COUNT / DISCORD_SHARD_IDS)."""
+
+
 def create_bot(
     engine: Engine,
     store: Store,
@@ -87,8 +96,13 @@ def create_bot(
     sync_on_start: bool = True,
 ) -> CoachBot:
     """A configured bot that is not connected: `await bot.start(token)` runs it, and a
-    simulator such as simcord can drive it in tests."""
-    return CoachBot(engine, store, settings or DiscordSettings(), sync_on_start=sync_on_start)
+    simulator such as simcord can drive it in tests. Sharded when shards are configured."""
+    sharding = shard_options()
+    if sharding is None:
+        return CoachBot(engine, store, settings or DiscordSettings(), sync_on_start=sync_on_start)
+    return ShardedCoachBot(
+        engine, store, settings or DiscordSettings(), sync_on_start=sync_on_start, **sharding
+    )
 
 
 async def deliver(bot: CoachBot, user_id: int | str, replies: Sequence[Reply]) -> bool:

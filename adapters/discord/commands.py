@@ -20,6 +20,8 @@ COACHING = (
     "reframe",
     "steps",
     "checkin",
+    "mood",
+    "progress",
     "perspective",
     "predictions",
     "past",

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import re
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application
+from telegram.request import BaseRequest
 
 from adapters.telegram.deliver import Sender
 from adapters.telegram.handlers import Handlers
 from adapters.telegram.redact import protect
 from adapters.telegram.settings import TelegramSettings
+from adapters.telegram.translate import PLATFORM
+from adapters.telegram.webhook import WebhookServer
 from bot.config import SettingsError
 from bot.engine import Engine
+from bot.metrics import Metrics
+from bot.process_lock import exclusive
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -27,16 +36,56 @@ TRAILING_COMMANDS = ("help", "cancel", "privacy")
 CONCURRENT_UPDATES = 64  # different chats run in parallel; one chat stays in order
 RATE_LIMIT_RETRIES = 3  # resends after a 429, each after Telegram's retry_after
 BOOTSTRAP_RETRIES = 5  # deleteWebhook / setWebhook at start
+POLLER = "telegram poller"  # the role named when a second poller is refused
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
-def build_application(engine: Engine, store: Store, settings: TelegramSettings) -> Application:
+class CountingRateLimiter(AIORateLimiter):
+    """PTB's rate limiter (it waits `retry_after` and resends), counting every 429 it sees."""
+
+    def __init__(self, on_429: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_429 = on_429
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        async def counted(*a: Any, **kw: Any) -> Any:
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter:
+                self._on_429()
+                raise
+
+        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
+
+
+def build_application(
+    engine: Engine,
+    store: Store,
+    settings: TelegramSettings,
+    metrics: Metrics | None = None,
+    request: BaseRequest | None = None,  # an in-process stand-in for HTTP (benchmarks)
+) -> Application:
     protect(settings.secrets())
+    count = (lambda: metrics.rate_limited(PLATFORM)) if metrics is not None else (lambda: None)
+    builder = Application.builder()
+    if request is not None:
+        builder = builder.request(request)
     app = (
-        Application.builder()
-        .token(settings.token)
+        builder.token(settings.token)
         .base_url(settings.base_url)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(
+            CountingRateLimiter(
+                count, overall_max_rate=settings.send_rate, max_retries=RATE_LIMIT_RETRIES
+            )
+        )
         .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)  # scheduling is the core's job (one sweep per process), not PTB's
         .build()
@@ -94,44 +143,144 @@ async def _initialize(app: Application) -> None:
 
 
 async def serve(
-    engine: Engine, store: Store, settings: TelegramSettings, stop: asyncio.Event
+    engine: Engine,
+    store: Store,
+    settings: TelegramSettings,
+    stop: asyncio.Event,
+    *,
+    metrics: Metrics | None = None,
+    ready: Callable[[bool], None] | None = None,
+    database_url: str | None = None,
 ) -> None:
     """Run until `stop` is set, then finish the updates in hand and shut down.
 
+    Polling: only after taking the poller lock for this token in the database (a second
+    poller refuses to start, naming the first). Webhook: our own server (webhook.py), which
+    answers Telegram only once the turn is committed; any number of processes may run it.
     Pending updates are never dropped: what arrived while the bot was down is handled on start.
+    `ready(True/False)` reports when updates are being taken; `metrics` counts 429s.
     """
-    app = build_application(engine, store, settings)
+    ready = ready or (lambda _ready: None)
+    if settings.mode == "webhook":
+        await _serve_webhook(engine, store, settings, stop, metrics, ready)
+        return
+    url = database_url or _database_url(store)
+    digest = hashlib.sha256(settings.token.encode()).hexdigest()[:16]
+    async with exclusive(url, f"telegram-poll-{digest}", POLLER) as lease:
+        await _serve_polling(engine, store, settings, stop, metrics, ready, lease.lost)
+
+
+async def _serve_polling(
+    engine: Engine,
+    store: Store,
+    settings: TelegramSettings,
+    stop: asyncio.Event,
+    metrics: Metrics | None,
+    ready: Callable[[bool], None],
+    lock_lost: asyncio.Event,
+) -> None:
+    app = build_application(engine, store, settings, metrics)
     await _initialize(app)
     async with app:  # (already initialized) ... shutdown
         await set_commands(app, engine)
         updater = app.updater
         assert updater is not None
-        if settings.mode == "webhook":
-            assert settings.webhook_secret is not None  # the settings refuse webhook without one
-            await updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=settings.listen_path,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.get_secret_value(),
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-                bootstrap_retries=BOOTSTRAP_RETRIES,
-            )
-        else:
-            await updater.start_polling(
-                timeout=settings.poll_timeout,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-                bootstrap_retries=BOOTSTRAP_RETRIES,
-            )
+        await updater.start_polling(
+            timeout=settings.poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+        )
         await app.start()
+        ready(True)
         log.info("telegram adapter running", extra={"mode": settings.mode})
         try:
-            await stop.wait()
+            await _first(stop, lock_lost)
         finally:
+            ready(False)
             # Updater first: it confirms what was fetched; the Application then finishes the
             # queued updates before it returns.
             await updater.stop()
             await app.stop()
+    if lock_lost.is_set() and not stop.is_set():
+        # Another process may be polling now: stop, and let the supervisor start us again.
+        raise RuntimeError("lost the database connection holding the Telegram poller lock")
     log.info("telegram adapter stopped")
+
+
+async def _serve_webhook(
+    engine: Engine,
+    store: Store,
+    settings: TelegramSettings,
+    stop: asyncio.Event,
+    metrics: Metrics | None,
+    ready: Callable[[bool], None],
+) -> None:
+    assert settings.webhook_secret is not None  # the settings refuse webhook without one
+    app = build_application(engine, store, settings, metrics)
+    await _initialize(app)
+    async with app:
+        await set_commands(app, engine)
+        await app.start()  # (its update queue stays unused: the server runs handlers itself)
+        server = WebhookServer(
+            app,
+            settings.webhook_listen,
+            settings.webhook_port,
+            settings.listen_path,
+            settings.webhook_secret.get_secret_value(),
+        )
+        try:
+            await server.start()
+        except OSError as exc:
+            raise SettingsError(
+                "Invalid setting TELEGRAM_WEBHOOK_PORT: cannot listen on "
+                f"{settings.webhook_listen}:{settings.webhook_port} ({exc.strerror})"
+            ) from None
+        try:
+            await _set_webhook(app, settings)  # listening first: the first post finds us
+            ready(True)
+            log.info("telegram adapter running", extra={"mode": settings.mode})
+            await stop.wait()
+        finally:
+            ready(False)
+            await server.stop()  # finishes the requests in hand, each answered after its turn
+            await app.stop()
+    log.info("telegram adapter stopped")
+
+
+async def _set_webhook(app: Application, settings: TelegramSettings) -> None:
+    """Tell Telegram where to post (every worker says the same; Telegram keeps one URL).
+    Never drops pending updates."""
+    assert settings.webhook_secret is not None and settings.webhook_url is not None
+    delay = 1.0
+    for attempt in range(BOOTSTRAP_RETRIES + 1):
+        try:
+            await app.bot.set_webhook(
+                url=settings.webhook_url,
+                allowed_updates=ALLOWED_UPDATES,
+                secret_token=settings.webhook_secret.get_secret_value(),
+            )
+            return
+        except (NetworkError, RetryAfter) as exc:
+            if attempt == BOOTSTRAP_RETRIES:
+                raise
+            log.warning("setWebhook failed (%s); trying again", exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waits = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await wait
+
+
+def _database_url(store: Store) -> str:
+    """The URL the store was opened with (for the poller lock)."""
+    engine = store.runner.engine  # type: ignore[attr-defined]
+    return engine.url.render_as_string(hide_password=False)

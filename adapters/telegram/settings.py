@@ -42,6 +42,13 @@ class TelegramSettings(BaseSettings):
     )
     poll_timeout: int = Field(30, ge=0, le=50, description="Long-polling wait, seconds")
     send_retries: int = Field(3, ge=0, le=10, description="Resends after a 5xx or a timeout")
+    send_rate: float = Field(
+        30,
+        gt=0,
+        le=30,
+        description="Messages a second this process may send (Telegram allows about 30 a "
+        "second per bot in all): with N webhook workers, 30/N each",
+    )
     retry_backoff: float = Field(1.0, ge=0, le=60, description="First wait before a resend, s")
 
     @field_validator("bot_token")

@@ -145,3 +145,239 @@ def everything(conn: Connection, user_id: int) -> dict[str, list[dict[str, objec
             continue
         found[name] = [dict(row._mapping) for row in conn.execute(query)]
     return found
+
+
+# --- Insights: /mood, /progress and the weekly summary (bot/insights) -------------------------
+# Days are the user's own calendar days (users.timezone, else DEFAULT_ZONE). Imported here so
+# this section stays one block; bot.insights never imports the store.
+from datetime import date, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from sqlalchemy import Column, Table  # noqa: E402
+
+from bot.insights import (  # noqa: E402
+    MoodHistory,
+    ProgressFacts,
+    Rated,
+    WeekFacts,
+    local_day,
+    local_midnight,
+    streak,
+    zone_of,
+)
+from bot.store.schema import moods  # noqa: E402
+
+DEFAULT_ZONE = "UTC"  # for users who set no time zone
+
+
+def _zone_and_locale(conn: Connection, user_id: int, default: str) -> tuple[ZoneInfo, str | None]:
+    row = conn.execute(
+        select(users.c.timezone, users.c.locale).where(users.c.id == user_id)
+    ).first()
+    return zone_of(row.timezone if row else None, default), row.locale if row else None
+
+
+def paused_days(conn: Connection, user_id: int, zone: ZoneInfo) -> frozenset[date]:
+    """The user's calendar days with nudges paused: they neither count toward nor break a
+    check-in streak. Empty until the nudges subscription stores its pauses."""
+    return frozenset()
+
+
+def _checkin_days(conn: Connection, user_id: int, zone: ZoneInfo) -> frozenset[date]:
+    stamps = conn.execute(select(moods.c.created_at).where(moods.c.user_id == user_id))
+    return frozenset(local_day(stamp, zone) for stamp in stamps.scalars())
+
+
+def _moods_by_day(
+    conn: Connection, user_id: int, zone: ZoneInfo, first: date, last: date
+) -> dict[date, list[int]]:
+    query = select(moods.c.mood, moods.c.created_at).where(
+        moods.c.user_id == user_id,
+        moods.c.created_at >= local_midnight(first, zone),
+        moods.c.created_at < local_midnight(last + timedelta(days=1), zone),
+    )
+    found: dict[date, list[int]] = {}
+    for row in conn.execute(query):
+        found.setdefault(local_day(row.created_at, zone), []).append(row.mood)
+    return found
+
+
+def _between(column: Any, zone: ZoneInfo, first: date, last: date) -> tuple[Any, Any]:
+    return (
+        column >= local_midnight(first, zone),
+        column < local_midnight(last + timedelta(days=1), zone),
+    )
+
+
+def mood_history(
+    conn: Connection, user_id: int, now: datetime, days: int = 30, default_zone: str = DEFAULT_ZONE
+) -> MoodHistory:
+    """The check-ins of the last `days` days up to today (plus the six days before, for the
+    7-day average), and the days a step was finished."""
+    zone, locale = _zone_and_locale(conn, user_id, default_zone)
+    last = local_day(now, zone)
+    first = last - timedelta(days=days - 1)
+    per_day = _moods_by_day(conn, user_id, zone, first - timedelta(days=6), last)
+    done = conn.execute(
+        select(steps.c.done_at).where(
+            steps.c.user_id == user_id, *_between(steps.c.done_at, zone, first, last)
+        )
+    )
+    return MoodHistory(
+        first=first,
+        last=last,
+        checkins=sum(len(m) for day, m in per_day.items() if day >= first),
+        by_day={day: sum(m) / len(m) for day, m in per_day.items()},
+        step_days=frozenset(local_day(stamp, zone) for stamp in done.scalars()),
+        locale=locale,
+    )
+
+
+def _rated(conn: Connection, user_id: int, limit: int) -> tuple[Rated, ...]:
+    found = best_strategies(conn, user_id, limit)
+    return tuple(Rated(b.strategy, b.before, b.after) for b in found)
+
+
+def progress_facts(
+    conn: Connection, user_id: int, now: datetime, default_zone: str = DEFAULT_ZONE
+) -> ProgressFacts:
+    """What /progress shows: check-in days, steps this week (since Monday) and in all,
+    problems finished, the prediction ledger, the three best-rated strategies."""
+    zone, locale = _zone_and_locale(conn, user_id, default_zone)
+    today = local_day(now, zone)
+    monday = today - timedelta(days=today.weekday())
+    done = (steps.c.user_id == user_id, steps.c.done_at.is_not(None))
+    count = select(func.count()).select_from(steps).where(*done)
+    record = prediction_record(conn, user_id)
+    problems_done = select(func.count()).where(
+        problems.c.user_id == user_id, problems.c.done_at.is_not(None)
+    )
+    return ProgressFacts(
+        today=today,
+        checkin_days=_checkin_days(conn, user_id, zone),
+        paused=paused_days(conn, user_id, zone),
+        steps_this_week=conn.execute(
+            count.where(*_between(steps.c.done_at, zone, monday, today))
+        ).scalar_one(),
+        steps_total=conn.execute(count).scalar_one(),
+        problems_done=conn.execute(problems_done).scalar_one(),
+        predictions_checked=record.checked,
+        predictions_spared=record.did_not_happen,
+        best=_rated(conn, user_id, 3),
+        locale=locale,
+    )
+
+
+def week_facts(
+    conn: Connection, user_id: int, now: datetime, default_zone: str = DEFAULT_ZONE
+) -> WeekFacts:
+    """The inputs of `bot.insights.weekly_summary`: the seven days up to and including
+    today (the user's calendar), and the check-in streak up to today."""
+    zone, locale = _zone_and_locale(conn, user_id, default_zone)
+    last = local_day(now, zone)
+    first = last - timedelta(days=6)
+    per_day = _moods_by_day(conn, user_id, zone, first, last)
+
+    def texts(table: Table, text: Column, stamp: Column) -> tuple[str, ...]:
+        query = (
+            select(text)
+            .where(table.c.user_id == user_id, *_between(stamp, zone, first, last))
+            .order_by(desc(stamp), desc(table.c.id))
+        )
+        return tuple(conn.execute(query).scalars())
+
+    gain = ratings.c.after - ratings.c.before
+    best = conn.execute(
+        select(ratings.c.strategy, ratings.c.before, ratings.c.after)
+        .where(
+            ratings.c.user_id == user_id,
+            gain > 0,
+            *_between(ratings.c.created_at, zone, first, last),
+        )
+        .order_by(desc(gain), desc(ratings.c.id))
+        .limit(1)
+    ).first()
+    return WeekFacts(
+        first=first,
+        last=last,
+        checkins=sum(len(m) for m in per_day.values()),
+        mood_by_day={day: sum(m) / len(m) for day, m in per_day.items()},
+        steps_done=texts(steps, steps.c.text, steps.c.done_at),
+        problems_done=texts(problems, problems.c.title, problems.c.done_at),
+        strengths=texts(strengths, strengths.c.text, strengths.c.created_at),
+        best_rating=Rated(best.strategy, best.before, best.after) if best else None,
+        streak=streak(_checkin_days(conn, user_id, zone), last, paused_days(conn, user_id, zone)),
+        locale=locale,
+    )
+
+
+# --- Scheduled nudges: the /nudges settings and the evening follow-up -------------------------
+from datetime import date as _date  # noqa: E402
+from typing import Any as _Any  # noqa: E402
+
+from bot.store.schema import goals, nudge_subscriptions  # noqa: E402
+
+
+@dataclass(frozen=True)
+class NudgeSettings:
+    """What /nudges shows; `zone` falls back to the user's zone (None if never set)."""
+
+    status: str  # on / off / asked / unreachable
+    zone: str | None
+    at: int  # minutes after local midnight
+    evening: int | None
+    weekdays: bool
+    every: int
+    quiet_start: int | None
+    quiet_end: int | None
+    paused_until: _date | None
+
+    def as_data(self) -> dict[str, _Any]:
+        """JSON-only, for a flow's data."""
+        fields = dict(self.__dict__)
+        fields["paused_until"] = self.paused_until.isoformat() if self.paused_until else None
+        return fields
+
+
+def nudge_settings(conn: Connection, user_id: int) -> NudgeSettings:
+    from bot.scheduler.plans import DEFAULT_AT, DEFAULT_EVENING  # the subscription's defaults
+
+    row = conn.execute(
+        select(nudge_subscriptions).where(nudge_subscriptions.c.user_id == user_id)
+    ).first()
+    if row is None:
+        zone = conn.execute(select(users.c.timezone).where(users.c.id == user_id)).scalar()
+        return NudgeSettings("off", zone, DEFAULT_AT, DEFAULT_EVENING, False, 1, None, None, None)
+    return NudgeSettings(
+        row.status,
+        row.zone,
+        row.at_minute,
+        row.evening_minute,
+        row.weekdays_only,
+        row.every,
+        row.quiet_start,
+        row.quiet_end,
+        row.paused_until,
+    )
+
+
+def goal_to_follow_up(
+    conn: Connection, user_id: int, goal_id: int | None, since: datetime
+) -> Due | None:
+    """The day's "one thing" still without an outcome: `goal_id` if given, else the latest
+    set since `since`."""
+    query = select(goals.c.id, goals.c.text).where(
+        goals.c.user_id == user_id, goals.c.outcome.is_(None)
+    )
+    if goal_id is not None:
+        query = query.where(goals.c.id == goal_id)
+    else:
+        query = query.where(goals.c.created_at >= since).order_by(desc(goals.c.id)).limit(1)
+    row = conn.execute(query).first()
+    return Due(row.id, row.text) if row else None
+
+
+def country_of(conn: Connection, user_id: int) -> str | None:
+    """The country the user told us, for helplines."""
+    return conn.execute(select(users.c.country).where(users.c.id == user_id)).scalar()

@@ -19,6 +19,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.store.sealed import Sealer, attach
+
 T = TypeVar("T")
 Work = Callable[..., T]
 
@@ -132,11 +134,16 @@ class PostgresRunner:
         await self.engine.dispose()
 
 
-def runner_for(url: str) -> Runner:
+def runner_for(url: str, sealer: Sealer | None = None) -> Runner:
+    """A runner for `url`; with a sealer, free-text columns are encrypted at rest."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return SqliteRunner(str(parsed.set(drivername="sqlite+pysqlite")))
-    return PostgresRunner(url)
+        runner: Runner = SqliteRunner(str(parsed.set(drivername="sqlite+pysqlite")))
+        attach(runner.engine.dialect, sealer)  # type: ignore[attr-defined]
+        return runner
+    runner = PostgresRunner(url)
+    attach(runner.engine.sync_engine.dialect, sealer)  # type: ignore[attr-defined]
+    return runner
 
 
 __all__ = ["Connection", "PostgresRunner", "Runner", "SqliteRunner", "runner_for"]

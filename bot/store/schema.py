@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
+
+from bot.store.sealed import SealedText
 
 metadata = MetaData(
     naming_convention={
@@ -45,7 +49,19 @@ users = Table(
     Column("timezone", String(64)),
     Column("created_at", When, nullable=False),
     Column("unreachable_at", When),  # the platform refused delivery; cleared on next contact
+    Column("country", String(8)),  # ISO code, for helplines; asked only when needed
+    Column("hold_nudges_until", When),  # after a crisis message, unless the user says they're ok
     UniqueConstraint("platform", "external_id"),
+)
+
+# Crisis messages, counted for audit: no user, no text.
+safety_events = Table(
+    "safety_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("category", String(24), nullable=False),
+    Column("created_at", When, nullable=False),
 )
 
 sessions = Table(
@@ -54,7 +70,7 @@ sessions = Table(
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("dialog", String(32)),  # NULL: between flows
     Column("state", String(48)),
-    Column("data", Text, nullable=False),  # JSON object
+    Column("data", SealedText, nullable=False),  # JSON object; holds user words too
     Column("version", Integer, nullable=False),  # optimistic lock across processes
     Column("updated_at", When, nullable=False),
 )
@@ -66,7 +82,7 @@ journal = Table(
     _owner(),
     Column("flow", String(32), nullable=False),
     Column("field", String(48), nullable=False),
-    Column("text", Text, nullable=False),
+    Column("text", SealedText, nullable=False),
     Column("created_at", When, nullable=False),
     Index("ix_journal_user_id", "user_id", "created_at"),
 )
@@ -76,7 +92,7 @@ problems = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     _owner(),
-    Column("title", Text, nullable=False),
+    Column("title", SealedText, nullable=False),
     Column("created_at", When, nullable=False),
     Column("done_at", When),
     Index("ix_problems_user_id", "user_id"),
@@ -89,7 +105,7 @@ steps = Table(
     _owner(),
     Column("problem_id", Id, ForeignKey("problems.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("text", Text, nullable=False),
+    Column("text", SealedText, nullable=False),
     Column("created_at", When, nullable=False),
     Column("done_at", When),
     Index("ix_steps_user_id", "user_id", "done_at"),
@@ -111,7 +127,7 @@ moods = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     _owner(),
     Column("mood", Integer, nullable=False),  # 1-5
-    Column("note", Text),
+    Column("note", SealedText),
     Column("created_at", When, nullable=False),
     Index("ix_moods_user_id", "user_id", "created_at"),
 )
@@ -121,7 +137,7 @@ goals = Table(  # "one thing today" from a check-in
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     _owner(),
-    Column("text", Text, nullable=False),
+    Column("text", SealedText, nullable=False),
     Column("created_at", When, nullable=False),
     Column("outcome", String(16)),  # done / partly / not, from the evening follow-up
     Index("ix_goals_user_id", "user_id", "created_at"),
@@ -132,7 +148,7 @@ predictions = Table(  # the prediction ledger: a feared outcome and when to chec
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     _owner(),
-    Column("fear", Text, nullable=False),
+    Column("fear", SealedText, nullable=False),
     Column("check_at", When, nullable=False),
     Column("created_at", When, nullable=False),
     Column("outcome", String(16)),  # happened / partly / not
@@ -145,7 +161,7 @@ strengths = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     _owner(),
-    Column("text", Text, nullable=False),
+    Column("text", SealedText, nullable=False),
     Column("created_at", When, nullable=False),
     Index("ix_strengths_user_id", "user_id"),
 )
@@ -167,11 +183,57 @@ outreach = Table(  # connect: the person the user meant to contact, and how it w
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     _owner(),
-    Column("person", Text, nullable=False),
-    Column("message", Text, nullable=False),
+    Column("person", SealedText, nullable=False),
+    Column("message", SealedText, nullable=False),
     Column("created_at", When, nullable=False),
     Column("outcome", String(16)),  # well / not_yet / hard
     Index("ix_outreach_user_id", "user_id"),
+)
+
+# --- Scheduled nudges (bot/scheduler) ------------------------------------------------------
+# One subscription per user: the plan (zone, local times, options) and the next slot due, with
+# a lease so that one worker at a time handles it. Times of day are minutes after local midnight.
+nudge_subscriptions = Table(
+    "nudge_subscriptions",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("platform", String(16), nullable=False),  # only workers with its sender claim it
+    Column("status", String(12), nullable=False),  # on / off / asked / unreachable
+    Column("zone", String(64), nullable=False),  # IANA
+    Column("at_minute", SmallInteger, nullable=False),  # the check-in nudge
+    Column("evening_minute", SmallInteger),  # the follow-up of the day's one thing; NULL: off
+    Column("weekdays_only", Boolean, nullable=False),
+    Column("every", SmallInteger, nullable=False),  # days between nudges: 1, 2 or 7
+    Column("quiet_start", SmallInteger),
+    Column("quiet_end", SmallInteger),
+    Column("paused_until", Date),  # nothing is sent on days before this one
+    Column("last_nudge_on", Date),
+    Column("checked_until", When, nullable=False),  # prediction checks asked about up to here
+    Column("unanswered", SmallInteger, nullable=False),  # nudges in a row without an answer
+    Column("next_due_at", When),  # UTC; NULL: nothing scheduled
+    Column("next_kind", String(12)),
+    Column("next_on", Date),  # the user's local date the next slot belongs to
+    Column("attempts", SmallInteger, nullable=False),  # tries of the next slot so far
+    Column("lease_owner", String(32)),
+    Column("lease_until", When),
+    Column("created_at", When, nullable=False),
+    Column("updated_at", When, nullable=False),
+    Index("ix_nudge_subscriptions_next_due_at", "next_due_at"),
+)
+
+# The delivery ledger: at most one row per (user, local date, kind), so nothing goes twice.
+nudge_deliveries = Table(
+    "nudge_deliveries",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("kind", String(12), primary_key=True),  # nudge / snooze / followup / predictions
+    Column("action", String(12), nullable=False),  # what was sent: checkin / fatigue / ...
+    Column("status", String(12), nullable=False),  # pending / sent / skipped / failed / ...
+    Column("attempts", SmallInteger, nullable=False),
+    Column("created_at", When, nullable=False),
+    Column("sent_at", When),
+    Index("ix_nudge_deliveries_local_date", "local_date"),
 )
 
 # Tables owned by adapters are declared on this metadata too, so the migration check sees them.

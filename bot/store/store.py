@@ -15,6 +15,7 @@ from bot.effects import Effect
 from bot.store import migrate, writes
 from bot.store.runner import Runner, Work, runner_for
 from bot.store.schema import inbound, sessions, users
+from bot.store.sealed import Sealer
 from bot.types import ConversationKey
 
 T = TypeVar("T")
@@ -62,10 +63,11 @@ class Store:
         self.runner = runner
 
     @classmethod
-    async def open(cls, url: str) -> Store:
+    async def open(cls, url: str, sealer: Sealer | None = None) -> Store:
         """Connect and apply pending migrations."""
-        runner = runner_for(url)
+        runner = runner_for(url, sealer)
         await runner.run(migrate.upgrade)
+        await runner.run(_can_read)  # a missing or wrong key fails at start, not mid-turn
         return cls(runner)
 
     async def close(self) -> None:
@@ -110,6 +112,11 @@ class Store:
     ) -> Commit:
         """Save one turn atomically: the processed update id, the session and its effects."""
         return await self.run(_commit, user_id, expected_version, new, effects, update)
+
+
+def _can_read(conn: Connection) -> None:
+    """Open one stored session: raises SealError when the encryption key does not fit."""
+    conn.execute(select(sessions.c.data).limit(1)).all()
 
 
 def _upsert(conn: Connection) -> Any:

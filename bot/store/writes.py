@@ -8,6 +8,7 @@ from functools import singledispatch
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from bot.effects import (
+    CrisisNoted,
     Effect,
     ForgetUser,
     Goal,
@@ -20,6 +21,8 @@ from bot.effects import (
     ProblemDone,
     Rating,
     Resolve,
+    SafeNow,
+    SetCountry,
     StepDone,
     Strength,
 )
@@ -31,6 +34,7 @@ from bot.store.schema import (
     predictions,
     problems,
     ratings,
+    safety_events,
     steps,
     strengths,
     users,
@@ -133,3 +137,46 @@ def _(effect: Outreach, conn: Connection, user_id: int, stamp: datetime) -> None
 @apply.register
 def _(effect: ForgetUser, conn: Connection, user_id: int, stamp: datetime) -> None:
     conn.execute(delete(users).where(users.c.id == user_id))  # cascades to every user table
+
+
+# --- Scheduled nudges: the subscription lives in bot.scheduler.plans; these only route to it.
+from bot.effects import ChangeNudges, NudgeAnswered, SkipToday, SnoozeNudge  # noqa: E402
+from bot.scheduler import plans  # noqa: E402
+
+
+@apply.register
+def _(effect: ChangeNudges, conn: Connection, user_id: int, stamp: datetime) -> None:
+    plans.change(conn, user_id, dict(effect.changes), effect.now)
+
+
+@apply.register
+def _(effect: SnoozeNudge, conn: Connection, user_id: int, stamp: datetime) -> None:
+    plans.snooze(conn, user_id, effect.now)
+
+
+@apply.register
+def _(effect: SkipToday, conn: Connection, user_id: int, stamp: datetime) -> None:
+    plans.skip_today(conn, user_id, effect.now)
+
+
+@apply.register
+def _(effect: NudgeAnswered, conn: Connection, user_id: int, stamp: datetime) -> None:
+    plans.answered(conn, user_id)
+
+
+@apply.register
+def _(effect: CrisisNoted, conn: Connection, user_id: int, stamp: datetime) -> None:
+    values = dict(platform=effect.platform, category=effect.category, created_at=stamp)
+    conn.execute(insert(safety_events).values(**values))
+    hold = update(users).where(users.c.id == user_id).values(hold_nudges_until=effect.hold_until)
+    conn.execute(hold)
+
+
+@apply.register
+def _(effect: SafeNow, conn: Connection, user_id: int, stamp: datetime) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(hold_nudges_until=None))
+
+
+@apply.register
+def _(effect: SetCountry, conn: Connection, user_id: int, stamp: datetime) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(country=effect.code))

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from adapters.discord import create_bot
-from bot.store.schema import journal, steps
+from bot.store.schema import journal, safety_events, steps
 from tests.conftest import column, make_engine
 from tests.discord.helpers import answer_all, answered, labels, said, type_answer
 
@@ -121,3 +121,13 @@ async def test_the_privacy_export_arrives_as_a_private_file(world) -> None:
     assert all(m.ephemeral for m in files)
     exported = json.loads(await attached[0].read())
     assert exported["users"][0]["external_id"] == str(world.alice.id)
+
+
+async def test_a_crisis_answer_is_met_privately_with_helplines(world, store) -> None:
+    start = said(await world.alice.slash(world.channel, "reframe"))
+    care = await type_answer(world.alice, start[0], "I want to kill myself tonight")
+    assert care[-1].content.rstrip().endswith("Are you safe right now?")
+    assert "Yes, I'm safe right now" in labels(care[-1])
+    assert all(m.ephemeral for m in care)
+    assert world.channel.history(viewer=world.bob) == []  # nobody else sees any of it
+    assert await column(store, select(safety_events.c.category)) == ["suicide"]

@@ -48,7 +48,7 @@ async def test_the_tally_on_postgres(pg_url) -> None:
         await records.save_digest("app:global", "abc")
         await records.save_digest("app:global", "def")
         assert await records.synced_digest("app:global") == "def"
-        assert await records.tally("1") == Tally(0, 0)
+        assert await records.tally("1") == Tally(0, 0, 0)
     finally:
         await store.close()
 

@@ -173,3 +173,12 @@ async def test_the_privacy_export_is_sent_as_a_document(tg, texts) -> None:
     ((_chat, kind, name, data),) = tg.api.files
     assert (kind, name) == ("document", "my-coach-data.json")
     assert json.loads(data)["users"][0]["platform"] == "telegram"
+
+
+async def test_a_crisis_message_gets_care_helplines_and_the_safety_question(tg, texts) -> None:
+    await tg.say("/reframe")
+    (care,) = await tg.say("I don't want to be alive anymore")
+    assert care["text"].rstrip().endswith("Are you safe right now?")
+    assert "Samaritans" in care["text"] or "findahelpline.com" in care["text"]
+    assert labels(care)[:2] == [texts.say("safety.safe"), texts.say("safety.unsafe")]
+    assert tg.rows("SELECT category FROM safety_events") == [("suicide",)]
