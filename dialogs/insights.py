@@ -7,7 +7,6 @@ the words come from data/texts (insights.*).
 from __future__ import annotations
 
 from bot.insights import progress_values
-from bot.insights.chart import ChartWords, draw
 from bot.insights.summary import mood_label
 from bot.store import reads
 from bot.types import Attachment
@@ -26,6 +25,8 @@ async def _mood(turn: Turn) -> str:
         return "few"
     assert history.average is not None
     turn.data["average"] = mood_label(history.average)
+    from bot.insights.chart import ChartWords, draw  # matplotlib: ~40 MB, only for /mood
+
     png = await draw(history, ChartWords.of(turn.texts, history.locale or turn.locale))
     turn.attach(Attachment("mood.png", png, "image/png"))
     return "chart"

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from bot.delivery import Outcome
 from bot.effects import ChangeNudges, Prediction
+from bot.metrics import Metrics
 from bot.scheduler import claims, plans
 from bot.scheduler.claims import ClaimRequest
 from bot.scheduler.service import NudgeService
@@ -237,7 +238,8 @@ async def test_the_service_runs_the_sweep_as_one_apscheduler_job(store, texts) -
     due = sweep.clock() - timedelta(seconds=1)
     due_now = update(nudge_subscriptions).values(next_due_at=due, next_kind="nudge")
     await store.run(lambda conn: conn.execute(due_now))
-    service = NudgeService(sweep, store, every_seconds=0.05)
+    metrics = Metrics()
+    service = NudgeService(sweep, store, every_seconds=0.05, metrics=metrics)
     service.start()
     for _ in range(100):
         if sender.sent:
@@ -245,6 +247,9 @@ async def test_the_service_runs_the_sweep_as_one_apscheduler_job(store, texts) -
         await asyncio.sleep(0.02)
     await service.stop()
     assert len(sender.sent) == 1 and service.totals.sent == 1, service.totals
+    exposed = metrics.render().decode()
+    assert 'coach_nudges_total{outcome="sent"} 1.0' in exposed
+    assert "coach_nudges_pending 0.0" in exposed
     assert (await store.run(plans.row_of, user_id))["lease_owner"] is None
     assert await one(store, select(users.c.id)) == user_id
 

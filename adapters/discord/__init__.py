@@ -17,6 +17,7 @@ _EXPORTS = {
     "CoachBot": "adapters.discord.bot",
     "create_bot": "adapters.discord.bot",
     "deliver": "adapters.discord.bot",
+    "nudge_sender": "adapters.discord.nudges",
     "DiscordSettings": "adapters.discord.settings",
     "post_due_tallies": "adapters.discord.tally",
     "post_tally": "adapters.discord.tally",

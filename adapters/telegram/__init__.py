@@ -4,7 +4,15 @@ Start it with `serve(engine, store, load_telegram_settings(), stop)`; set `stop`
 """
 
 from adapters.telegram.app import build_application, serve
+from adapters.telegram.nudges import nudge_sender
 from adapters.telegram.settings import TelegramSettings, load_telegram_settings
 from adapters.telegram.translate import PLATFORM
 
-__all__ = ["PLATFORM", "TelegramSettings", "build_application", "load_telegram_settings", "serve"]
+__all__ = [
+    "PLATFORM",
+    "TelegramSettings",
+    "build_application",
+    "load_telegram_settings",
+    "nudge_sender",
+    "serve",
+]

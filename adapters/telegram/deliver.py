@@ -53,7 +53,7 @@ class Sender:
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         for attempt in range(self.retries + 1):
             try:
-                await _call(bot, chat_id, message, quote)
+                await transmit(bot, chat_id, message, quote)
                 return True
             except Forbidden:
                 await self._blocked(user_id)
@@ -82,7 +82,7 @@ class Sender:
         await self.store.mark_unreachable(PLATFORM, user_id)
 
 
-def _call(
+def transmit(
     bot: Bot, chat_id: int, message: Outgoing, quote: ReplyParameters | None
 ) -> Awaitable[object]:
     if message.attachment is None:

@@ -429,3 +429,8 @@ def prune(conn: Connection, before: date, limit: int) -> int:
 
 def _insert(conn: Connection) -> Any:
     return (sqlite if conn.dialect.name == "sqlite" else postgresql).insert
+
+
+def due_count(conn: Connection, now: datetime) -> int:
+    """Slots due and not yet done (for the pending-nudges gauge)."""
+    return conn.execute(select(func.count()).where(subs.c.next_due_at <= now)).scalar_one()

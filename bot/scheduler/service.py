@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.metrics import Metrics
 from bot.scheduler import claims
 from bot.scheduler.sweep import Sweep, SweepStats
 from bot.store import Store
@@ -30,12 +31,14 @@ class NudgeService:
         every_seconds: float,
         keep: timedelta = timedelta(days=30),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        metrics: Metrics | None = None,
     ) -> None:
         self.sweep = sweep
         self.store = store
         self.every_seconds = every_seconds
         self.keep = keep
         self.clock = clock
+        self.metrics = metrics
         self.totals = SweepStats()
         self._stop = asyncio.Event()
         self._idle = asyncio.Event()
@@ -67,11 +70,20 @@ class NudgeService:
             self.totals.add(stats)
             if stats.claimed:
                 log.info("nudge sweep", extra={"stats": stats.__dict__})
+            await self._report(stats)
             await self._prune()
         except Exception:
             log.exception("nudge sweep failed; the next tick tries again")
         finally:
             self._idle.set()
+
+    async def _report(self, stats: SweepStats) -> None:
+        if self.metrics is None:
+            return
+        for outcome in ("sent", "failed", "retried", "unreachable", "skipped"):
+            if count := getattr(stats, outcome):
+                self.metrics.nudge("retry" if outcome == "retried" else outcome, count)
+        self.metrics.nudges_pending(await self.store.run(claims.due_count, self.clock()))
 
     async def _prune(self) -> None:
         now = self.clock()
@@ -87,5 +99,8 @@ class NudgeService:
         """Stop claiming; let the batch in hand finish (its rows get their outcome)."""
         self._stop.set()
         if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.pause()  # no new ticks
         await self._idle.wait()
+        if self._scheduler is not None:
+            # Only now: shutting down cancels a job still running, mid-batch.
+            self._scheduler.shutdown(wait=False)

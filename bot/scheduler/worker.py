@@ -27,7 +27,7 @@ def settle_heap() -> None:
 def service_for(app: App, senders: Sequence[Sender], settings: SchedulerSettings) -> NudgeService:
     sweep = Sweep(app.store, app.engine, by_platform(senders), settings.sweep_config())
     keep = timedelta(days=settings.keep_days)
-    return NudgeService(sweep, app.store, settings.sweep_seconds, keep)
+    return NudgeService(sweep, app.store, settings.sweep_seconds, keep, metrics=app.metrics)
 
 
 async def serve(

@@ -1,0 +1,50 @@
+"""Scheduled nudges through Telegram: the scheduler's `Sender` for this platform."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from adapters.telegram.deliver import transmit
+from adapters.telegram.render import render
+from adapters.telegram.settings import load_telegram_settings
+from adapters.telegram.translate import PLATFORM
+from bot.app import App
+from bot.delivery import Outcome, PacedSender, Sender
+from bot.ratelimit import TELEGRAM, RateLimiter
+from bot.types import ConversationKey, Reply
+
+log = logging.getLogger(__name__)
+
+
+def outcome_of(error: TelegramError) -> Outcome:
+    """Blocked or gone for good -> UNREACHABLE; anything that may pass -> RETRY."""
+    if isinstance(error, Forbidden):
+        return Outcome.UNREACHABLE
+    if isinstance(error, BadRequest) and "chat not found" in error.message.lower():
+        return Outcome.UNREACHABLE
+    return Outcome.RETRY
+
+
+@asynccontextmanager
+async def nudge_sender(app: App) -> AsyncIterator[Sender]:
+    """Its own Bot (same token and base URL), paced to Telegram's limits."""
+    settings = load_telegram_settings()
+    async with Bot(settings.token, base_url=settings.base_url) as bot:
+
+        async def send_one(key: ConversationKey, reply: Reply) -> Outcome:
+            try:
+                for message in render([reply]):
+                    await transmit(bot, int(key.chat_id), message, None)
+            except TelegramError as error:
+                if isinstance(error, RetryAfter):
+                    app.metrics.rate_limited(PLATFORM)
+                log.info("nudge not delivered", extra={"error": type(error).__name__})
+                return outcome_of(error)
+            return Outcome.SENT
+
+        yield PacedSender(PLATFORM, send_one, RateLimiter(TELEGRAM))
