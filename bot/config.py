@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     default_locale: str = Field("en", description="Language of the coaching texts")
     default_timezone: str = Field("UTC", description="IANA zone for users who set none")
     max_input_chars: int = Field(2000, ge=100, le=20000, description="Longer messages are cut")
+    journal_retention_days: int = Field(
+        0, ge=0, description="Journal entries older than this are purged; 0 keeps them"
+    )
     flood_limit: int = Field(
         30, ge=0, description="Messages a minute from one user before 'slow down'; 0: off"
     )

@@ -17,7 +17,7 @@ from bot.scheduler import claims, plans
 from bot.scheduler.claims import ClaimRequest
 from bot.scheduler.service import NudgeService
 from bot.store import Commit
-from bot.store.schema import inbound, nudge_deliveries, nudge_subscriptions, users
+from bot.store.schema import inbound, journal, nudge_deliveries, nudge_subscriptions, users
 from bot.types import Inbound
 from tests.conftest import Chat, column, make_engine, one
 from tests.nudge_support import (
@@ -320,3 +320,21 @@ async def test_exactly_one_nudge_a_day_across_dst_with_the_sweep_running(
     for at, days in expected.items():
         got = [f"{d.at.astimezone(berlin):%Y-%m-%d %H:%M}" for d in sender.to(at)]
         assert got == days
+
+
+async def test_the_service_purges_old_journal_entries_when_retention_is_set(store, texts) -> None:
+    engine = make_engine(store, texts)
+    chat = Chat(engine)
+    await chat.command("reframe")
+    await chat.say("an old worry")
+    await chat.say("a recent one")
+    old = datetime.now(UTC) - timedelta(days=40)
+    aged = update(journal).where(journal.c.text == "an old worry").values(created_at=old)
+    await store.run(lambda conn: conn.execute(aged))
+    sweep = make_sweep(store, engine, RecordingSender(Clock(utc(2026, 6, 1))))
+    kept_all = NudgeService(sweep, store, every_seconds=60)  # retention off: nothing goes
+    await kept_all.tick()
+    assert len(await column(store, select(journal.c.text))) == 2
+    purging = NudgeService(sweep, store, every_seconds=60, journal_days=30)
+    await purging.tick()
+    assert await column(store, select(journal.c.text)) == ["a recent one"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.store.schema import metadata
+from bot.store.schema import metadata, steps, users
+from bot.types import Inbound
 from tests.conftest import Chat, one
 
 
@@ -67,3 +68,25 @@ async def test_export_sends_every_row_of_the_user_as_json(engine) -> None:
     assert [m["note"] for m in exported["moods"]] == ["Tired but okay"]
     assert "not mine" not in attachment.data.decode()
     assert set(exported) >= {"journal", "steps", "sessions", "predictions", "ratings"}
+
+
+async def test_nobody_can_tick_off_or_read_another_users_steps(engine) -> None:
+    alice, mallory = Chat(engine, "alice"), Chat(engine, "mallory")
+    for chat, words in ((alice, ("Move", "Pack", "Van", "Keys")), (mallory, ("X", "a", "b", "c"))):
+        await chat.command("steps")
+        for text in words:
+            await chat.say(text)
+        await chat.click("Done")
+        await chat.click(words[1])
+    alices = await engine.store.rows(
+        select(steps.c.id)
+        .join(users, users.c.id == steps.c.user_id)
+        .where(users.c.external_id == "alice")
+    )
+    await mallory.command("steps")  # mallory's review is showing: forge alice's step id
+    forged = Inbound.choice(mallory.key, f"o:steps.review.s{alices[0].id}")
+    mallory.replies = await engine.handle(forged)
+    assert "earlier" in mallory.text.lower() or "older" in mallory.text.lower()
+    assert "Pack" not in mallory.text and "Move" not in mallory.text
+    open_steps = await engine.store.rows(select(steps.c.id).where(steps.c.done_at.is_(None)))
+    assert {r.id for r in alices} <= {r.id for r in open_steps}

@@ -16,6 +16,7 @@ from bot.metrics import Metrics
 from bot.scheduler import claims
 from bot.scheduler.sweep import Sweep, SweepStats
 from bot.store import Store
+from bot.store.retention import purge_journal
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class NudgeService:
         keep: timedelta = timedelta(days=30),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         metrics: Metrics | None = None,
+        journal_days: int = 0,  # JOURNAL_RETENTION_DAYS; 0 keeps the journal
     ) -> None:
         self.sweep = sweep
         self.store = store
@@ -39,6 +41,7 @@ class NudgeService:
         self.keep = keep
         self.clock = clock
         self.metrics = metrics
+        self.journal_days = journal_days
         self.totals = SweepStats()
         self._stop = asyncio.Event()
         self._idle = asyncio.Event()
@@ -94,6 +97,11 @@ class NudgeService:
         deleted = PRUNE_BATCH
         while deleted == PRUNE_BATCH and not self._stop.is_set():  # short transactions
             deleted = await self.store.run(claims.prune, before, PRUNE_BATCH)
+        if self.journal_days:
+            cutoff = now - timedelta(days=self.journal_days)
+            deleted = PRUNE_BATCH
+            while deleted == PRUNE_BATCH and not self._stop.is_set():
+                deleted = await self.store.run(purge_journal, cutoff, PRUNE_BATCH)
 
     async def stop(self) -> None:
         """Stop claiming; let the batch in hand finish (its rows get their outcome)."""

@@ -27,7 +27,14 @@ def settle_heap() -> None:
 def service_for(app: App, senders: Sequence[Sender], settings: SchedulerSettings) -> NudgeService:
     sweep = Sweep(app.store, app.engine, by_platform(senders), settings.sweep_config())
     keep = timedelta(days=settings.keep_days)
-    return NudgeService(sweep, app.store, settings.sweep_seconds, keep, metrics=app.metrics)
+    return NudgeService(
+        sweep,
+        app.store,
+        settings.sweep_seconds,
+        keep,
+        metrics=app.metrics,
+        journal_days=app.settings.journal_retention_days,
+    )
 
 
 async def serve(
