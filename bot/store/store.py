@@ -6,9 +6,10 @@ import enum
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, bindparam, delete, select, update
+from sqlalchemy import Connection, Executable, Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.effects import Effect
@@ -24,6 +25,9 @@ T = TypeVar("T")
 # instead of rebuilding it per turn (measured: 1.2 ms -> 0.2 ms for a turn's commit).
 _FORGET_INBOUND = delete(inbound).where(
     inbound.c.platform == bindparam("platform"), inbound.c.update_id == bindparam("update_id")
+)
+_FIND_USER = select(users.c.id, users.c.chat_id, users.c.locale, users.c.timezone).where(
+    users.c.platform == bindparam("platform"), users.c.external_id == bindparam("external_id")
 )
 _LOAD_SESSION = select(sessions).where(sessions.c.user_id == bindparam("uid"))
 _UPDATE_SESSION = update(sessions).where(
@@ -119,23 +123,24 @@ def _can_read(conn: Connection) -> None:
     conn.execute(select(sessions.c.data).limit(1)).all()
 
 
-def _upsert(conn: Connection) -> Any:
-    return (sqlite if conn.dialect.name == "sqlite" else postgresql).insert
+@cache
+def _insert_new(dialect: str, table: Table) -> Any:
+    """INSERT that skips a row whose key exists, built once per dialect and table (hot path:
+    every turn claims its update id this way)."""
+    return (sqlite if dialect == "sqlite" else postgresql).insert(table).on_conflict_do_nothing()
 
 
 def _find_user(conn: Connection, key: ConversationKey) -> Any:
-    query = select(users.c.id, users.c.chat_id, users.c.locale, users.c.timezone).where(
-        users.c.platform == key.platform, users.c.external_id == key.user_id
-    )
-    return conn.execute(query).first()
+    params = {"platform": key.platform, "external_id": key.user_id}
+    return conn.execute(_FIND_USER, params).first()
 
 
 def _user(conn: Connection, key: ConversationKey, locale: str | None) -> UserRecord:
     row = _find_user(conn, key)
     if row is None:
         values = dict(platform=key.platform, external_id=key.user_id, chat_id=key.chat_id)
-        stmt = _upsert(conn)(users).values(**values, locale=locale, created_at=now())
-        conn.execute(stmt.on_conflict_do_nothing())  # another worker may create it first
+        new = {**values, "locale": locale, "created_at": now()}
+        conn.execute(_insert_new(conn.dialect.name, users), new)  # another worker may be first
         row = _find_user(conn, key)
     elif row.chat_id != key.chat_id:
         conn.execute(update(users).where(users.c.id == row.id).values(chat_id=key.chat_id))
@@ -173,8 +178,8 @@ def _commit(
     seen = None
     if update_id is not None:
         seen = dict(platform=update_id[0], update_id=update_id[1])
-        claim = _upsert(conn)(inbound).values(**seen, user_id=user_id, created_at=stamp)
-        if conn.execute(claim.on_conflict_do_nothing()).rowcount == 0:
+        claim = _insert_new(conn.dialect.name, inbound)
+        if conn.execute(claim, {**seen, "user_id": user_id, "created_at": stamp}).rowcount == 0:
             return Commit.DUPLICATE
     if not _save_session(conn, user_id, expected, new, stamp):
         if seen is not None:  # give the update id back: the retry will claim it again
@@ -196,8 +201,8 @@ def _save_session(
         updated_at=stamp,
     )
     if expected == 0:
-        stmt = _upsert(conn)(sessions).values(user_id=user_id, **values).on_conflict_do_nothing()
-        return conn.execute(stmt).rowcount == 1
+        stmt = _insert_new(conn.dialect.name, sessions)
+        return conn.execute(stmt, {"user_id": user_id, **values}).rowcount == 1
     return (
         conn.execute(_UPDATE_SESSION, {"uid": user_id, "expected": expected, **values}).rowcount
         == 1
