@@ -21,6 +21,7 @@ def catalog() -> tuple[Dialog, ...]:
     from dialogs.selfcare import SELFCARE
     from dialogs.steps import STEPS
     from dialogs.support import SUPPORT
+    from dialogs.weekly import WEEKLY
 
     return (
         REFRAME,
@@ -37,6 +38,7 @@ def catalog() -> tuple[Dialog, ...]:
         NUDGES,
         PREDICTIONS,
         EVENING,
+        WEEKLY,
         PRIVACY,
         SAFETY,
     )

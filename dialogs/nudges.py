@@ -1,6 +1,7 @@
 """/nudges: the daily check-in nudge, opted into and set up by the user: time of day, time zone
 (found from a city or country, or from the time it is for them now, then confirmed), how often,
-weekdays only, quiet hours, a pause until a date, the evening follow-up; or turned off.
+weekdays only, quiet hours, a pause until a date, the evening follow-up, the weekly summary
+(and its day); or turned off.
 
 Also the anti-fatigue question the scheduler asks after several unanswered nudges (started
 with arg "fatigue"). Every change is a `ChangeNudges` effect, saved with the turn; the settings
@@ -26,7 +27,7 @@ QUIET_PRESETS = ((22 * 60, 7 * 60), (23 * 60, 8 * 60))
 PAUSES = {"w1": 7, "w2": 14, "m1": 30}  # option id -> days
 EVERY = {"daily": 1, "alternate": 2, "weekly": 7}
 VIEWS = ("overview", "overview_q", "paused", "paused_q")  # the same menu, worded by state
-EDITS = ("time", "zone", "often", "quiet", "pause")
+EDITS = ("time", "zone", "often", "quiet", "pause", "weekly_day")
 
 
 @cache
@@ -42,11 +43,20 @@ def _sub(turn: Turn) -> dict[str, Any]:
 def _set(turn: Turn, **changes: Any) -> None:
     """Save a change with this turn and show it at once."""
     turn.write(ChangeNudges.of(turn.now, **changes))
-    names = {"at_minute": "at", "evening_minute": "evening", "weekdays_only": "weekdays"}
+    names = {
+        "at_minute": "at",
+        "evening_minute": "evening",
+        "weekdays_only": "weekdays",
+        "weekly_summary": "weekly",
+    }
     for column, value in changes.items():
         _sub(turn)[names.get(column, column)] = (
             value.isoformat() if isinstance(value, date) else value
         )
+
+
+def _weekday(turn: Turn, day: int) -> str:
+    return turn.texts.say(f"insights.weekday_{day}", turn.locale)
 
 
 def _today(turn: Turn) -> date:
@@ -96,8 +106,25 @@ async def _menu(turn: Turn) -> list[Option]:
         Option("quiet", "nudges.btn_quiet"),
         Option("resume", "nudges.btn_resume") if paused else Option("pause", "nudges.btn_pause"),
         Option("evening", f"nudges.btn_evening_{toggle[sub['evening'] is not None]}"),
+        Option("weekly", f"nudges.btn_weekly_{toggle[sub['weekly']]}"),
+        *_weekly_day_button(turn),
         Option("off", "nudges.btn_off"),
         Option("done", "nudges.btn_done"),
+    ]
+
+
+def _weekly_day_button(turn: Turn) -> list[Option]:
+    """Which day the summary comes, shown only while it is on."""
+    sub = _sub(turn)
+    if not sub["weekly"]:
+        return []
+    day = _weekday(turn, sub["weekly_day"])
+    return [
+        Option(
+            "weekly_day",
+            turn.texts.say("nudges.btn_weekly_day", turn.locale, day=day),
+            literal=True,
+        )
     ]
 
 
@@ -111,6 +138,8 @@ async def _picked(turn: Turn, option: str) -> str:
     elif option == "evening":
         _set(turn, evening_minute=None if sub["evening"] is not None else DEFAULT_EVENING)
         turn.say("nudges.saved")
+    elif option == "weekly":
+        _toggle_weekly(turn)
     elif option == "resume":
         _set(turn, paused_until=None)
         turn.say("nudges.resumed")
@@ -119,6 +148,27 @@ async def _picked(turn: Turn, option: str) -> str:
         return "stopped"
     elif option == "done":
         return "done"
+    return await _show(turn)
+
+
+def _toggle_weekly(turn: Turn) -> None:
+    sub = _sub(turn)
+    if sub["weekly"]:
+        _set(turn, weekly_summary=False)
+        turn.say("nudges.weekly_off")
+        return
+    _set(turn, weekly_summary=True)
+    turn.say("nudges.weekly_on", day=_weekday(turn, sub["weekly_day"]))
+
+
+async def _weekly_days(turn: Turn) -> list[Option]:
+    return [Option(f"d{n}", _weekday(turn, n), literal=True) for n in range(7)]
+
+
+async def _weekly_day_picked(turn: Turn, option: str) -> str:
+    day = int(option[1:])
+    _set(turn, weekly_day=day)
+    turn.say("nudges.weekly_on", day=_weekday(turn, day))
     return await _show(turn)
 
 
@@ -358,6 +408,13 @@ NUDGES = Dialog.of(
         on_option=_pause_picked,
         on_text=_pause_typed,
         goes_to=_menu_return("pause"),
+    ),
+    State(
+        "weekly_day",
+        "nudges.weekly_day",
+        options_from=_weekly_days,
+        on_option=_weekly_day_picked,
+        goes_to=_menu_return(),
     ),
     State(
         "fatigue",

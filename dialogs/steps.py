@@ -1,4 +1,7 @@
-"""Signature flow: break a big problem into 3-5 small steps, then celebrate each one done."""
+"""Signature flow: break a big problem into 3-5 small steps, then celebrate each one done.
+
+Also the weekly reminder of open steps: the scheduler starts it with arg "reminder", which
+says how many are open and names one before the usual list to tick them off."""
 
 from __future__ import annotations
 
@@ -22,7 +25,13 @@ async def _open(turn: Turn) -> list[StepRecord]:
 
 
 async def _begin(turn: Turn) -> str:
-    return "review" if await _open(turn) else "problem"
+    found = await _open(turn)
+    if turn.data.get("arg") == "reminder":
+        if not found:  # ticked off since the reminder was planned
+            return "none_open"
+        key = "steps.reminder_one" if len(found) == 1 else "steps.reminder_other"
+        turn.say(key, n=len(found), first=_short(found[0].text))
+    return "review" if found else "problem"
 
 
 async def _open_options(turn: Turn) -> list[Option]:
@@ -80,7 +89,7 @@ async def _pick_first(turn: Turn, option: str) -> str:
 STEPS = Dialog.of(
     "steps",
     "steps.title",
-    State("begin", route=_begin, goes_to=("review", "problem"), start=True),
+    State("begin", route=_begin, goes_to=("review", "problem", "none_open"), start=True),
     State(
         "review",
         "steps.review",
@@ -109,4 +118,5 @@ STEPS = Dialog.of(
     end("saved", "steps.saved"),
     end("later", "steps.see_you"),
     end("all_done", "steps.all_done"),
+    end("none_open", "steps.none_open"),
 )

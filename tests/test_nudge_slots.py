@@ -3,6 +3,7 @@ weekdays only, pauses, how often, the evening follow-up and the snooze."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,8 @@ from bot.scheduler.slots import (
     FOLLOWUP,
     NUDGE,
     PREDICTIONS,
+    STEPS,
+    WEEKLY,
     Plan,
     Quiet,
     Slot,
@@ -120,3 +123,39 @@ def test_snooze_is_an_hour_later_unless_that_is_quiet() -> None:
         "snooze", date(2026, 6, 1), utc(2026, 6, 1, 7, 5)
     )
     assert snooze_slot(plan, utc(2026, 6, 1, 19, 30)) is None  # 22:30 in Berlin: quiet
+
+
+def test_the_weekly_summary_comes_on_its_day_a_minute_after_the_message_it_shares_a_time_with():
+    # 2026-06-07 is a Sunday; with the evening off it rides the check-in's time instead
+    plan = Plan(BERLIN, at=8 * 60 + 30, evening=20 * 60, weekly_day=6, weekdays_only=True)
+    weekly = [s for s in run(plan, utc(2026, 6, 1), utc(2026, 6, 15)) if s.kind == WEEKLY]
+    assert walls(weekly) == ["2026-06-07 20:01+0200", "2026-06-14 20:01+0200"]
+    plan = Plan(BERLIN, at=8 * 60 + 30, weekly_day=2, quiet=Quiet(8 * 60, 9 * 60))
+    found = run(plan, utc(2026, 6, 1), utc(2026, 6, 4))
+    assert [s.kind for s in found if s.on == date(2026, 6, 3)] == [NUDGE, WEEKLY]
+    assert walls([s for s in found if s.kind == WEEKLY]) == ["2026-06-03 09:01+0200"]
+    late = Plan(BERLIN, at=23 * 60 + 59, weekly_day=2)
+    assert walls([s for s in run(late, utc(2026, 6, 1), utc(2026, 6, 4)) if s.kind == WEEKLY]) == [
+        "2026-06-03 00:00+0200"
+    ]
+    assert [
+        s
+        for s in run(replace(plan, weekly_day=None), utc(2026, 6, 1), utc(2026, 6, 9))
+        if s.kind == WEEKLY
+    ] == []
+
+
+def test_open_steps_are_recalled_on_wednesdays_after_the_check_in_and_a_summary():
+    plan = Plan(BERLIN, at=8 * 60 + 30, weekly_day=2, open_steps=True)
+    found = run(plan, utc(2026, 6, 1), utc(2026, 6, 11))
+    assert walls([s for s in found if s.kind in (WEEKLY, STEPS)]) == [
+        "2026-06-03 08:31+0200",
+        "2026-06-03 08:32+0200",
+        "2026-06-10 08:31+0200",
+        "2026-06-10 08:32+0200",
+    ]
+    assert [
+        s
+        for s in run(replace(plan, open_steps=False), utc(2026, 6, 1), utc(2026, 6, 11))
+        if s.kind == STEPS
+    ] == []

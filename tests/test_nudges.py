@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.scheduler import plans
-from bot.store.schema import goals, nudge_deliveries, nudge_subscriptions, users
+from bot.store import reads
+from bot.store.schema import (
+    goals,
+    moods,
+    nudge_deliveries,
+    nudge_subscriptions,
+    problems,
+    steps,
+    users,
+)
+from bot.types import ConversationKey
 from dialogs import catalog
 from tests.conftest import Chat, column, make_engine, one
 from tests.nudge_support import (
@@ -290,7 +301,11 @@ async def test_privacy_delete_removes_the_subscription_and_the_ledger(store, set
 async def test_every_nudges_text_exists(texts) -> None:
     keys = {f"checkin.nudge_{n}" for n in range(5)} | {"checkin.later", "checkin.snooze"}
     keys |= {f"nudges.btn_{k}" for k in ("time", "zone", "quiet", "pause", "resume", "off", "done")}
-    keys |= {f"nudges.btn_{k}_{v}" for k in ("weekdays", "evening") for v in ("on", "off")}
+    keys |= {
+        f"nudges.btn_{k}_{v}" for k in ("weekdays", "evening", "weekly") for v in ("on", "off")
+    }
+    keys |= {"nudges.btn_weekly_day", "nudges.weekly_on", "nudges.weekly_off"}
+    keys |= {"steps.reminder_one", "steps.reminder_other"}
     keys |= {f"nudges.btn_every_{n}" for n in (1, 2, 7)}
     keys |= {
         f"nudges.{k}"
@@ -313,3 +328,182 @@ async def test_every_nudges_text_exists(texts) -> None:
             keys |= {state.say} if state.say and "{" not in state.say else set()
             keys |= {o.label for o in state.options if not o.literal}
     assert [k for k in keys if not texts.has(k)] == []
+
+
+# --- the weekly summary -------------------------------------------------------------------
+
+
+async def seed_mornings(store, user_id: int, moods_: list[int]) -> None:
+    """A check-in every morning from 1 June (07:00 in Berlin): no check-in nudge goes out."""
+    rows = [
+        {"user_id": user_id, "mood": m, "created_at": utc(2026, 6, 1 + n, 5)}
+        for n, m in enumerate(moods_)
+    ]
+    await store.run(lambda conn: conn.execute(insert(moods), rows))
+
+
+async def seed_steps(store, user_id: int, done: dict[str, object]) -> None:
+    """A problem with steps; `done` maps each step's text to when it was done (or None)."""
+    at = utc(2026, 5, 30)
+
+    def work(conn) -> None:
+        problem = {"user_id": user_id, "title": "Move house", "created_at": at, "done_at": None}
+        pid = conn.execute(insert(problems).values(**problem)).inserted_primary_key[0]
+        for n, (text, done_at) in enumerate(done.items()):
+            step = {"problem_id": pid, "position": n, "text": text, "created_at": at}
+            conn.execute(insert(steps).values(user_id=user_id, done_at=done_at, **step))
+
+    await store.run(work)
+
+
+async def seed_week(store, user_id: int) -> None:
+    """Check-ins from 1 to 10 June, and one step done on Tuesday 2 June."""
+    await seed_mornings(store, user_id, [3, 4, 5] + [2] * 7)
+    await seed_steps(store, user_id, {"Book a van": utc(2026, 6, 2, 9)})
+
+
+async def test_the_weekly_summary_comes_once_a_week_on_the_chosen_day_with_real_numbers(
+    store, setup
+) -> None:
+    clock, engine, sender, sweep = setup()
+    user_id = await subscribe(store, "u1", clock.now)
+    await seed_week(store, user_id)
+    chat = Chat(engine)
+    await chat.command("nudges")
+    assert "Weekly summary: off" in chat.buttons
+    assert not any(b.startswith("Summary day") for b in chat.buttons)
+    await chat.click("Weekly summary: off")
+    assert "every Sunday" in chat.text and "Weekly summary: on" in chat.buttons
+    await chat.click("Summary day: Sunday")
+    await chat.click("Wednesday")
+    assert "every Wednesday" in chat.text and "Summary day: Wednesday" in chat.buttons
+    await chat.click("Done")
+    row = await sub_row(store, user_id)
+    assert (row.weekly_summary, row.weekly_day) == (True, 2)
+
+    await let_time_pass(sweep, clock, utc(2026, 6, 11, 5), step_minutes=15)
+    await sweep.run()  # once more: nothing goes twice
+    assert [d.at for d in sender.sent] == [utc(2026, 6, 3, 18, 15), utc(2026, 6, 10, 18, 15)]
+    first, second = (d.text for d in sender.sent)
+    assert "Check-ins: 3, on 3 days" in first and "Average mood: 4.0 of 5" in first
+    assert "Small steps done: 1" in first and '"Book a van"' in first
+    assert "Check-in streak: 3 days" in first
+    assert "Check-ins: 7, on 7 days" in second and "Average mood: 2.0 of 5" in second
+    assert "Small steps" not in second and "Check-in streak: 10 days" in second
+    assert sender.sent[0].buttons  # ends like any flow, with the way back to the menu
+    query = select(nudge_deliveries.c.local_date, nudge_deliveries.c.status).where(
+        nudge_deliveries.c.kind == "weekly"
+    )
+    assert sorted(tuple(r) for r in await store.rows(query)) == [
+        (date(2026, 6, 3), "sent"),
+        (date(2026, 6, 10), "sent"),
+    ]
+
+
+async def test_turning_the_weekly_summary_off_stops_it(store, setup) -> None:
+    clock, engine, sender, sweep = setup()
+    user_id = await subscribe(store, "u1", clock.now, weekly_summary=True, weekly_day=0)
+    await seed_week(store, user_id)
+    chat = Chat(engine)
+    await chat.command("nudges")
+    await chat.click("Weekly summary: on")
+    assert "No more weekly summaries" in chat.text
+    await let_time_pass(sweep, clock, utc(2026, 6, 9), step_minutes=15)
+    assert sender.sent == []
+
+
+# --- the reminder of open steps -----------------------------------------------------------
+
+
+async def test_open_steps_are_recalled_once_a_week_until_none_is_left(store, setup) -> None:
+    clock, engine, sender, sweep = setup()
+    user_id = await subscribe(store, "u1", clock.now)
+    await seed_mornings(store, user_id, [3] * 17)
+    await seed_steps(store, user_id, {"Book a van": None, "Pack the books": None})
+    chat = Chat(engine)
+    await let_time_pass(sweep, clock, utc(2026, 6, 4), step_minutes=15)
+    (first,) = sender.sent
+    assert first.at == utc(2026, 6, 3, 6, 45)  # Wednesday, after the (skipped) 08:30 check-in
+    assert 'You have 2 open steps, e.g. "Book a van"' in first.text
+    await show(chat, first).click("Book a van")
+    assert "Book a van" in chat.text  # celebrated, and the other one is still there to tick
+    await let_time_pass(sweep, clock, utc(2026, 6, 11), step_minutes=15)
+    assert len(sender.sent) == 2
+    assert 'You have one open step: "Pack the books"' in sender.sent[1].text
+    await show(chat, sender.sent[1]).click("Pack the books")
+    await let_time_pass(sweep, clock, utc(2026, 6, 18), step_minutes=15)
+    assert len(sender.sent) == 2  # none open: no more reminders
+    query = select(nudge_deliveries.c.local_date, nudge_deliveries.c.status).where(
+        nudge_deliveries.c.kind == "steps"
+    )
+    assert sorted(tuple(r) for r in await store.rows(query)) == [
+        (date(2026, 6, 3), "sent"),
+        (date(2026, 6, 10), "sent"),
+    ]
+
+
+async def test_no_step_reminder_without_nudges_or_open_steps(store, setup) -> None:
+    clock, _engine, sender, sweep = setup()
+    done = await subscribe(store, "u1", clock.now)
+    await seed_mornings(store, done, [3] * 10)
+    await seed_steps(store, done, {"Book a van": utc(2026, 5, 31)})
+    record = await store.user(ConversationKey("test", "u2", "u2"))  # never opted in
+    await seed_steps(store, record.id, {"Call the bank": None})
+    await let_time_pass(sweep, clock, utc(2026, 6, 11), step_minutes=15)
+    assert sender.sent == []
+
+
+# --- pauses, kept for check-in streaks ----------------------------------------------------
+
+
+async def test_pauses_are_kept_and_do_not_break_the_check_in_streak(store, setup) -> None:
+    clock, engine, _, _ = setup()
+    user_id = await subscribe(store, "u1", clock.now)
+    days = [utc(2026, 5, 31, 9), utc(2026, 6, 3, 9), utc(2026, 6, 4, 9), utc(2026, 6, 12, 9)]
+    rows = [{"user_id": user_id, "mood": 3, "created_at": at} for at in days]
+    await store.run(lambda conn: conn.execute(insert(moods), rows))
+    chat = Chat(engine)
+    await chat.command("nudges")
+    await chat.click("Pause")
+    await chat.click("A week")  # 1 June, until 8 June
+    clock.now = utc(2026, 6, 3, 5)
+    await chat.command("nudges")
+    await chat.click("Resume now")  # back on 3 June
+    clock.now = utc(2026, 6, 5, 5)
+    await chat.command("nudges")
+    await chat.click("Pause")
+    await chat.click("A week")  # 5 June, until 12 June
+    zone = ZoneInfo("Europe/Berlin")
+    paused = await store.run(reads.paused_days, user_id, zone)
+    expected = {date(2026, 6, 1), date(2026, 6, 2)} | {date(2026, 6, d) for d in range(5, 12)}
+    assert paused == expected
+    facts = await store.run(reads.week_facts, user_id, utc(2026, 6, 12, 10))
+    assert facts.streak == 4  # 31 May, 3 and 4 June, 12 June: the paused days between don't count
+
+
+async def test_a_summary_held_past_midnight_by_quiet_hours_still_sums_up_its_own_week(
+    store, setup
+) -> None:
+    clock, _engine, sender, sweep = setup()
+    quiet = {"quiet_start": 19 * 60, "quiet_end": 8 * 60}
+    user_id = await subscribe(store, "u1", clock.now, weekly_summary=True, weekly_day=2, **quiet)
+    await seed_week(store, user_id)  # also checked in on Thursday at 07:00, before it comes
+    await let_time_pass(sweep, clock, utc(2026, 6, 4, 7), step_minutes=15)
+    (summary,) = sender.sent
+    assert summary.at == utc(2026, 6, 4, 6, 15)  # Thursday 08:01 in Berlin, then the sweep
+    assert "Check-ins: 3, on 3 days" in summary.text  # Monday to Wednesday, not Thursday's
+
+
+async def test_a_summary_in_the_middle_of_a_flow_leaves_it_behind_a_continue_button(
+    store, setup
+) -> None:
+    clock, engine, sender, sweep = setup()
+    user_id = await subscribe(store, "u1", clock.now, weekly_summary=True, weekly_day=0)
+    await seed_week(store, user_id)
+    chat = Chat(engine)
+    await chat.command("steps")  # asks for a problem, typed
+    await let_time_pass(sweep, clock, utc(2026, 6, 1, 19), step_minutes=15)
+    (summary,) = sender.sent
+    assert "Check-ins: 1, on 1 day" in summary.text
+    await show(chat, summary).click("Continue where we were")
+    assert "What feels too big right now?" in chat.text

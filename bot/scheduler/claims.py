@@ -20,7 +20,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.scheduler import plans
 from bot.scheduler.plans import ASKED, OFF, ON, UNREACHABLE, aware, plan_of
-from bot.scheduler.slots import FOLLOWUP, NUDGE, PREDICTIONS, SNOOZE, Plan, Slot, local_midnight
+from bot.scheduler.slots import (
+    FOLLOWUP,
+    NUDGE,
+    PREDICTIONS,
+    SNOOZE,
+    STEPS,
+    WEEKLY,
+    Plan,
+    Slot,
+    local_midnight,
+)
 from bot.store.schema import goals, moods, predictions, users
 from bot.store.schema import nudge_deliveries as ledger
 from bot.store.schema import nudge_subscriptions as subs
@@ -28,8 +38,16 @@ from bot.types import ConversationKey
 
 # What a slot sends (the ledger's `action`), and the flow each one starts.
 CHECKIN, FATIGUE, EVENING, CHECKS = "checkin", "fatigue", "followup", "predictions"
+SUMMARY, REMIND = "weekly", "steps"
 NOTHING, HELD = "none", "held"  # nothing due to ask about; on hold after a crisis message
-FLOWS = {CHECKIN: "checkin", FATIGUE: "nudges", EVENING: "evening", CHECKS: "predictions"}
+FLOWS = {
+    CHECKIN: "checkin",
+    FATIGUE: "nudges",
+    EVENING: "evening",
+    CHECKS: "predictions",
+    SUMMARY: "weekly",
+    REMIND: "steps",
+}
 PENDING, SENT, SKIPPED, FAILED = "pending", "sent", "skipped", "failed"
 
 
@@ -116,7 +134,8 @@ def claim(conn: Connection, req: ClaimRequest) -> list[Job]:
     changes = {d.row.user_id: _changes(d, choices[d.row.user_id][0]) for d in fresh}
     _record(conn, [_entry(d, choices[d.row.user_id][0], req.now) for d in fresh], changes)
     checks = plans.first_checks(conn, ids)
-    return [_job(d, req, decided, choices, changes, checks) for d in dues]
+    stepping = plans.with_open_steps(conn, ids)
+    return [_job(d, req, decided, choices, changes, checks, stepping) for d in dues]
 
 
 def _job(
@@ -126,6 +145,7 @@ def _job(
     choices: Mapping[int, tuple[str, str]],
     changes: Mapping[int, dict[str, Any]],
     checks: Mapping[int, datetime],
+    stepping: frozenset[int],
 ) -> Job:
     row, slot = due.row, due.slot
     uid = row.user_id
@@ -137,7 +157,7 @@ def _job(
         action, status = decided[due.key]
         action, arg = (action, _arg(action, slot)) if status == PENDING else (None, "")
     change = changes.get(uid, {})
-    plan = plan_of(row._mapping, checks.get(uid))
+    plan = plan_of(row._mapping, checks.get(uid), uid in stepping)
     if "last_nudge_on" in change:
         plan = replace(plan, last_nudge_on=change["last_nudge_on"])
     return Job(
@@ -197,11 +217,12 @@ def _decided(conn: Connection, dues: Sequence[_Due]) -> dict[tuple[int, date, st
 
 @dataclass(frozen=True)
 class _Context:
-    """What deciding a batch needs, read in three queries for the whole batch."""
+    """What deciding a batch needs, read in four queries for the whole batch."""
 
     checked_in: dict[int, datetime]  # latest mood
     goals: dict[int, list[tuple[int, datetime]]]  # open goals (id, set at), oldest first
     checks_due: frozenset[int]  # users with a prediction to check at this slot
+    stepping: frozenset[int]  # users with open steps, of those due a steps reminder
 
     @classmethod
     def load(cls, conn: Connection, dues: Sequence[_Due]) -> _Context:
@@ -213,6 +234,7 @@ class _Context:
             _latest_moods(conn, nudged) if nudged else {},
             _open_goals(conn, kinds[FOLLOWUP], dues) if FOLLOWUP in kinds else {},
             _checks_due(conn, kinds[PREDICTIONS]) if PREDICTIONS in kinds else frozenset(),
+            plans.with_open_steps(conn, kinds[STEPS]) if STEPS in kinds else frozenset(),
         )
 
 
@@ -273,6 +295,10 @@ def _decide(due: _Due, context: _Context, fatigue_after: int) -> tuple[str, str]
         return (EVENING, str(todays[-1])) if todays else (NOTHING, "")
     if slot.kind == PREDICTIONS:
         return (CHECKS, "") if row.user_id in context.checks_due else (NOTHING, "")
+    if slot.kind == STEPS:  # all done since the slot was planned: nothing to remind of
+        return (REMIND, _arg(REMIND, slot)) if row.user_id in context.stepping else (NOTHING, "")
+    if slot.kind == WEEKLY:  # a quiet week still gets its (kind, short) summary
+        return SUMMARY, _arg(SUMMARY, slot)
     return NOTHING, ""
 
 
@@ -281,6 +307,10 @@ def _arg(action: str, slot: Slot) -> str:
     evening flow then takes the day's latest one)."""
     if action == CHECKIN:
         return "snoozed" if slot.kind == SNOOZE else f"nudge:{slot.on.isoformat()}"
+    if action == REMIND:
+        return "reminder"
+    if action == SUMMARY:  # the week that ends on the slot's day, even if sent after it
+        return slot.on.isoformat()
     return "fatigue" if action == FATIGUE else ""
 
 

@@ -8,18 +8,20 @@ its lease gone and leaves the user's new schedule alone (see claims.finish)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from bot.scheduler.slots import SNOOZE, Plan, Quiet, Slot, next_slot, snooze_slot
+from bot.scheduler.slots import SNOOZE, Plan, Quiet, Slot, local_date, next_slot, snooze_slot
+from bot.store.schema import nudge_pauses as pauses
 from bot.store.schema import nudge_subscriptions as subs
-from bot.store.schema import predictions, users
+from bot.store.schema import predictions, steps, users
 
 ON, OFF, ASKED, UNREACHABLE = "on", "off", "asked", "unreachable"
 DEFAULT_AT = 9 * 60
 DEFAULT_EVENING = 20 * 60
+DEFAULT_WEEKLY_DAY = 6  # Sunday: the week is over
 CHANGEABLE = frozenset(
     {
         "status",
@@ -31,6 +33,8 @@ CHANGEABLE = frozenset(
         "quiet_start",
         "quiet_end",
         "paused_until",
+        "weekly_summary",
+        "weekly_day",
     }
 )
 _UNSCHEDULED = {"next_due_at": None, "next_kind": None, "next_on": None, "attempts": 0}
@@ -44,7 +48,9 @@ def aware(stamp: datetime | None) -> datetime | None:
     return stamp
 
 
-def plan_of(row: Mapping[str, Any], check_from: datetime | None = None) -> Plan:
+def plan_of(
+    row: Mapping[str, Any], check_from: datetime | None = None, open_steps: bool = False
+) -> Plan:
     start, end = row["quiet_start"], row["quiet_end"]
     quiet = Quiet(start, end) if start is not None and end is not None and start != end else None
     return Plan(
@@ -57,6 +63,8 @@ def plan_of(row: Mapping[str, Any], check_from: datetime | None = None) -> Plan:
         paused_until=row["paused_until"],
         last_nudge_on=row["last_nudge_on"],
         check_from=check_from,
+        weekly_day=row["weekly_day"] if row["weekly_summary"] else None,
+        open_steps=open_steps,
     )
 
 
@@ -81,6 +89,22 @@ def first_checks(conn: Connection, user_ids: Iterable[int]) -> dict[int, datetim
     return {uid: aware(first) for uid, first in conn.execute(query)}  # type: ignore[misc]
 
 
+def with_open_steps(conn: Connection, user_ids: Iterable[int]) -> frozenset[int]:
+    """The users with a step not done yet: only they get the weekly steps reminder."""
+    query = (
+        select(steps.c.user_id)
+        .where(steps.c.user_id.in_(list(user_ids)), steps.c.done_at.is_(None))
+        .distinct()
+    )
+    return frozenset(conn.execute(query).scalars())
+
+
+def _plan(conn: Connection, user_id: int, row: Mapping[str, Any]) -> Plan:
+    """The plan with what it needs from other tables: prediction checks and open steps."""
+    checks = first_checks(conn, [user_id]).get(user_id)
+    return plan_of(row, checks, user_id in with_open_steps(conn, [user_id]))
+
+
 def row_of(conn: Connection, user_id: int) -> Mapping[str, Any] | None:
     row = conn.execute(select(subs).where(subs.c.user_id == user_id)).first()
     return row._mapping if row is not None else None
@@ -95,13 +119,28 @@ def change(conn: Connection, user_id: int, changes: dict[str, Any], now: datetim
         values["unanswered"] = 0
     merged = {**row, **values}
     if merged["status"] == ON:
-        plan = plan_of(merged, first_checks(conn, [user_id]).get(user_id))
+        plan = _plan(conn, user_id, merged)
         values |= scheduled(next_slot(plan, now))
     else:
         values |= _UNSCHEDULED
     _update(conn, user_id, values | _UNLEASED, now)
+    if "paused_until" in changes:
+        _record_pause(conn, user_id, merged["zone"], changes["paused_until"], now)
     if "zone" in changes:  # the user's zone, for everything that counts their days
         conn.execute(update(users).where(users.c.id == user_id).values(timezone=changes["zone"]))
+
+
+def _record_pause(
+    conn: Connection, user_id: int, zone: str, until: date | None, now: datetime
+) -> None:
+    """Keep the pause for check-in streaks (the subscription only knows the latest one's
+    end). A new pause or a resume ends what is left of an earlier one today."""
+    today = local_date(now, zone)
+    open_ = (pauses.c.user_id == user_id, pauses.c.until > today)
+    conn.execute(update(pauses).where(*open_).values(until=today))
+    if until is not None and until > today:
+        row = dict(user_id=user_id, first_day=today, until=until, created_at=now)
+        conn.execute(insert(pauses).values(**row))
 
 
 def snooze(conn: Connection, user_id: int, now: datetime) -> None:
@@ -121,7 +160,7 @@ def skip_today(conn: Connection, user_id: int, now: datetime) -> None:
         return
     values: dict[str, Any] = {"unanswered": 0}
     if row["status"] == ON and row["next_kind"] == SNOOZE:
-        plan = plan_of(row, first_checks(conn, [user_id]).get(user_id))
+        plan = _plan(conn, user_id, row)
         values |= scheduled(next_slot(plan, now)) | _UNLEASED
     _update(conn, user_id, values, now)
 
@@ -147,6 +186,8 @@ def _create(conn: Connection, user_id: int, zone: str | None, now: datetime) -> 
         quiet_start=None,
         quiet_end=None,
         paused_until=None,
+        weekly_summary=False,
+        weekly_day=DEFAULT_WEEKLY_DAY,
         last_nudge_on=None,
         checked_until=now,
         unanswered=0,

@@ -17,9 +17,17 @@ NUDGE = "nudge"  # the daily check-in
 SNOOZE = "snooze"  # the check-in again, an hour after Snooze was pressed
 FOLLOWUP = "followup"  # evening: how did the day's one thing go (only if one was set)
 PREDICTIONS = "predictions"  # a feared outcome's check date has come
+WEEKLY = "weekly"  # the weekly summary, on the user's chosen day (opt-in)
+STEPS = "steps"  # once a week, while the user has open steps: tick one off?
 
 MIDDAY = 12 * 60  # when prediction checks are asked
 SNOOZE_FOR = timedelta(hours=1)
+# The weekly summary rides a minute after the message it shares a time with (also when quiet
+# hours move both): next_slot looks strictly after the slot just sent, so two slots at one
+# instant would lose the second.
+WEEKLY_AFTER = timedelta(minutes=1)
+STEPS_AFTER = timedelta(minutes=2)  # the same, after the check-in and a summary at its time
+STEPS_DAY = 2  # Wednesday: midweek, with days left to do one
 DAY_MINUTES = 24 * 60
 SEARCH_DAYS = 400  # a pause is at most a year, so a slot always turns up within this
 
@@ -50,6 +58,8 @@ class Plan:
     paused_until: date | None = None  # nothing is sent on days before this one
     last_nudge_on: date | None = None
     check_from: datetime | None = None  # earliest prediction check date not yet asked about
+    weekly_day: int | None = None  # weekday of the weekly summary (0 Monday); None: off
+    open_steps: bool = False  # the user has steps not done yet (the steps reminder)
 
 
 @dataclass(frozen=True)
@@ -110,9 +120,16 @@ def after_sent(plan: Plan, slot: Slot) -> Plan:
 
 
 def _slots_of(plan: Plan, day: date, zone: ZoneInfo) -> list[Slot]:
-    if not _open(plan, day):
+    if plan.paused_until and day < plan.paused_until:
         return []
     found: list[Slot] = []
+    if plan.weekly_day is not None and day.weekday() == plan.weekly_day:
+        # (its day was chosen by the user: "weekdays only" is about the check-ins)
+        base = plan.evening if plan.evening is not None else plan.at  # the day is done by then
+        weekly = _deferred(WEEKLY, day, base, plan, zone)
+        found.append(replace(weekly, at=weekly.at + WEEKLY_AFTER))
+    if not _open(plan, day):
+        return found
     nudge_day = plan.last_nudge_on is None or (day - plan.last_nudge_on).days >= plan.every
     if nudge_day:
         found.append(_deferred(NUDGE, day, plan.at, plan, zone))
@@ -121,6 +138,9 @@ def _slots_of(plan: Plan, day: date, zone: ZoneInfo) -> list[Slot]:
     if evening is not None and not quiet_evening and (nudge_day or day == plan.last_nudge_on):
         # (an evening in quiet hours is dropped: by their end the day is over)
         found.append(Slot(FOLLOWUP, day, local_instant(day, evening, zone)))
+    if plan.open_steps and day.weekday() == STEPS_DAY:
+        remind = _deferred(STEPS, day, plan.at, plan, zone)
+        found.append(replace(remind, at=remind.at + STEPS_AFTER))
     if plan.check_from is not None:
         check = _deferred(PREDICTIONS, day, MIDDAY, plan, zone)
         if check.at >= plan.check_from:

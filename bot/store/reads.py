@@ -11,6 +11,7 @@ from sqlalchemy import Connection, desc, func, select
 from bot.store.schema import (
     journal,
     metadata,
+    nudge_pauses,
     outreach,
     predictions,
     problems,
@@ -179,9 +180,15 @@ def _zone_and_locale(conn: Connection, user_id: int, default: str) -> tuple[Zone
 
 
 def paused_days(conn: Connection, user_id: int, zone: ZoneInfo) -> frozenset[date]:
-    """The user's calendar days with nudges paused: they neither count toward nor break a
-    check-in streak. Empty until the nudges subscription stores its pauses."""
-    return frozenset()
+    """The user's calendar days with nudges paused (/nudges "Pause", recorded by
+    bot.scheduler.plans): they neither count toward nor break a check-in streak. Stored as
+    the user's local dates, so `zone` is not needed to read them."""
+    pauses = nudge_pauses
+    query = select(pauses.c.first_day, pauses.c.until).where(pauses.c.user_id == user_id)
+    days: set[date] = set()
+    for first, until in conn.execute(query):
+        days.update(first + timedelta(days=n) for n in range((until - first).days))
+    return frozenset(days)
 
 
 def _checkin_days(conn: Connection, user_id: int, zone: ZoneInfo) -> frozenset[date]:
@@ -270,12 +277,17 @@ def progress_facts(
 
 
 def week_facts(
-    conn: Connection, user_id: int, now: datetime, default_zone: str = DEFAULT_ZONE
+    conn: Connection,
+    user_id: int,
+    now: datetime,
+    default_zone: str = DEFAULT_ZONE,
+    last: date | None = None,
 ) -> WeekFacts:
     """The inputs of `bot.insights.weekly_summary`: the seven days up to and including
-    today (the user's calendar), and the check-in streak up to today."""
+    today (the user's calendar), or up to `last` (the scheduled summary's day: quiet hours
+    may send it after midnight), and the check-in streak up to that day."""
     zone, locale = _zone_and_locale(conn, user_id, default_zone)
-    last = local_day(now, zone)
+    last = min(last, local_day(now, zone)) if last else local_day(now, zone)
     first = last - timedelta(days=6)
     per_day = _moods_by_day(conn, user_id, zone, first, last)
 
@@ -332,6 +344,8 @@ class NudgeSettings:
     quiet_start: int | None
     quiet_end: int | None
     paused_until: _date | None
+    weekly: bool = False  # the weekly summary
+    weekly_day: int = 6  # 0 Monday
 
     def as_data(self) -> dict[str, _Any]:
         """JSON-only, for a flow's data."""
@@ -359,6 +373,8 @@ def nudge_settings(conn: Connection, user_id: int) -> NudgeSettings:
         row.quiet_start,
         row.quiet_end,
         row.paused_until,
+        row.weekly_summary,
+        row.weekly_day,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 from bot.store.sealed import SealedText
@@ -207,6 +208,8 @@ nudge_subscriptions = Table(
     Column("quiet_start", SmallInteger),
     Column("quiet_end", SmallInteger),
     Column("paused_until", Date),  # nothing is sent on days before this one
+    Column("weekly_summary", Boolean, nullable=False, server_default=false()),  # opted in
+    Column("weekly_day", SmallInteger, nullable=False, server_default="6"),  # 0 Monday
     Column("last_nudge_on", Date),
     Column("checked_until", When, nullable=False),  # prediction checks asked about up to here
     Column("unanswered", SmallInteger, nullable=False),  # nudges in a row without an answer
@@ -227,13 +230,26 @@ nudge_deliveries = Table(
     metadata,
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("local_date", Date, primary_key=True),
-    Column("kind", String(12), primary_key=True),  # nudge / snooze / followup / predictions
+    Column("kind", String(12), primary_key=True),  # a slot kind: nudge, weekly, steps... (slots.py)
     Column("action", String(12), nullable=False),  # what was sent: checkin / fatigue / ...
     Column("status", String(12), nullable=False),  # pending / sent / skipped / failed / ...
     Column("attempts", SmallInteger, nullable=False),
     Column("created_at", When, nullable=False),
     Column("sent_at", When),
     Index("ix_nudge_deliveries_local_date", "local_date"),
+)
+
+# Periods with nudges paused (/nudges "Pause"), kept after they end: those days neither count
+# toward nor break a check-in streak. `until` is the first day not paused (as paused_until).
+nudge_pauses = Table(
+    "nudge_pauses",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _owner(),
+    Column("first_day", Date, nullable=False),
+    Column("until", Date, nullable=False),
+    Column("created_at", When, nullable=False),
+    Index("ix_nudge_pauses_user_id", "user_id"),
 )
 
 # Tables owned by adapters are declared on this metadata too, so the migration check sees them.
