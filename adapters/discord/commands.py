@@ -29,6 +29,7 @@ COACHING = (
     "selfcare",
     "learn",
     "support",
+    "nudges",
     "cancel",
     "privacy",
 )
