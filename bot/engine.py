@@ -27,6 +27,7 @@ QUOTE_CHARS = 120  # the user's words quoted back in a prompt
 RECENT, RECENT_CHARS = 3, 300  # earlier texts the safety check sees ("after a loss...")
 NUDGE_HOLD = timedelta(hours=24)  # no nudges after a crisis message, unless the user is safe
 SAFETY = "safety"  # the dialog a crisis message opens
+ASIDES = frozenset({"core.stale"})  # notes about the interaction, not the conversation
 MAX_HOPS = 8  # pass-through states in a row, so a routing loop cannot spin
 CACHE_SIZE = 10_000
 
@@ -421,7 +422,7 @@ class Engine:
     def _flush(self, run: _Run) -> None:
         """Send queued notes as their own messages."""
         for key, values in run.turn.notes:
-            run.replies.append(Reply(self._say(run, key, **values)))
+            run.replies.append(Reply(self._say(run, key, **values), aside=key in ASIDES))
         run.turn.notes.clear()
 
     def _reply(

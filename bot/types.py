@@ -69,3 +69,6 @@ class Reply:
     choices: tuple[Choice, ...] = field(default=())
     expects_text: bool = False  # the state also takes a typed answer (Discord opens a modal)
     attachment: Attachment | None = None
+    # About the interaction itself (an old button was pressed), not the conversation: a
+    # platform that can shows it to the user alone.
+    aside: bool = False

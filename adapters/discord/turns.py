@@ -36,13 +36,6 @@ def in_server(interaction: discord.Interaction) -> bool:
 class Turns:
     def __init__(self, bot: CoachBot) -> None:
         self.bot = bot
-        texts = bot.engine.texts
-        # The engine answers an old button with its "stale" note first, in the user's
-        # stored language, which may differ from the client's: know it in every language.
-        # TODO(core): a flag on Reply would say this without comparing texts.
-        self._stale_notes = {
-            v.strip() for loc in texts.by_locale for v in texts.variants("core.stale", loc)
-        }
 
     def say(self, key: str, locale: str | None = None, **values: object) -> str:
         return self.bot.engine.texts.say(f"discord.{key}", locale, **values)
@@ -63,7 +56,7 @@ class Turns:
         await interaction.response.defer()
         inbound = Inbound.choice(self._key(interaction), choice_id, **self._ids(interaction))
         replies = await self.bot.engine.handle(inbound)
-        private = in_server(interaction) or self._stale(replies)
+        private = in_server(interaction) or any(r.aside for r in replies)
         await self._followups(interaction, replies, private)
 
     async def open_answer(self, interaction: discord.Interaction) -> None:
@@ -120,9 +113,6 @@ class Turns:
             return False
         await self.bot.store.mark_reachable(PLATFORM, user_id)
         return True
-
-    def _stale(self, replies: list[Reply]) -> bool:
-        return bool(replies) and replies[0].text in self._stale_notes
 
     async def _followups(
         self, interaction: discord.Interaction, replies: list[Reply], private: bool
