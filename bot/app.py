@@ -42,6 +42,7 @@ def build_engine(settings: Settings, store: Store, observers: Sequence[Observer]
         max_input_chars=settings.max_input_chars,
         flood=FloodGate(settings.flood_limit),
         observers=observers,
+        default_zone=settings.default_timezone,
     )
 
 

@@ -98,10 +98,6 @@ class Settings(BaseSettings):
         key = self.data_encryption_key
         return Sealer(key.get_secret_value().split(",")) if key else None
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 class SettingsError(Exception):
     """Raised with a message that names the environment variable at fault."""

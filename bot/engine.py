@@ -85,6 +85,7 @@ class Engine:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         flood: FloodGate | None = None,
         observers: Sequence[Observer] = (),
+        default_zone: str = "UTC",
     ) -> None:
         self.store = store
         self.texts = texts
@@ -96,6 +97,7 @@ class Engine:
         self.clock = clock
         self.flood = flood or FloodGate(0)
         self.observers = tuple(observers)
+        self.default_zone = default_zone
         self._locks = KeyedLock()
         self._users = _LRU()
         # A hint only: the version check at commit catches a session changed elsewhere.
@@ -184,7 +186,7 @@ class Engine:
         locale = user.locale or inbound.locale
         data = dict(session.data)
         recent = data.pop("_recent", [])
-        turn = Turn(user.id, data, self.store, self.clock(), self.texts, locale)
+        turn = Turn(user.id, data, self.store, self.clock(), self.texts, locale, self.default_zone)
         run = _Run(user, locale, session.version, dialog, state, turn, inbound.key.platform, recent)
         if session.dialog and state is None:
             # A deploy renamed or removed the state this user was in: start over kindly.

@@ -36,6 +36,7 @@ class Turn:
     now: datetime
     texts: Texts  # for words that go into something other than a reply (a chart's labels)
     locale: str | None = None
+    default_zone: str = "UTC"  # DEFAULT_TIMEZONE: the calendar of users who set no zone
     effects: list[Effect] = field(default_factory=list)
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)

@@ -17,7 +17,7 @@ CHART_DAYS = 30
 
 
 async def _mood(turn: Turn) -> str:
-    history = await turn.read(reads.mood_history, turn.now, CHART_DAYS)
+    history = await turn.read(reads.mood_history, turn.now, CHART_DAYS, turn.default_zone)
     turn.data["checkins"] = history.checkins
     if history.checkins == 0:
         return "none"
@@ -33,7 +33,7 @@ async def _mood(turn: Turn) -> str:
 
 
 async def _progress(turn: Turn) -> str:
-    facts = await turn.read(reads.progress_facts, turn.now)
+    facts = await turn.read(reads.progress_facts, turn.now, turn.default_zone)
     if facts.empty:
         return "empty"
     turn.data |= progress_values(facts, turn.texts, facts.locale or turn.locale)

@@ -60,7 +60,7 @@ def _weekday(turn: Turn, day: int) -> str:
 
 
 def _today(turn: Turn) -> date:
-    return turn.now.astimezone(ZoneInfo(_sub(turn)["zone"] or "UTC")).date()
+    return turn.now.astimezone(ZoneInfo(_sub(turn)["zone"] or turn.default_zone)).date()
 
 
 # --- entry --------------------------------------------------------------------------------

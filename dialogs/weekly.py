@@ -21,7 +21,7 @@ def _day(turn: Turn) -> date | None:
 
 
 async def _summarise(turn: Turn) -> str:
-    facts = await turn.read(reads.week_facts, turn.now, reads.DEFAULT_ZONE, _day(turn))
+    facts = await turn.read(reads.week_facts, turn.now, turn.default_zone, _day(turn))
     turn.data["summary"] = weekly_summary(facts, turn.texts, facts.locale or turn.locale)
     return "shown"
 
