@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import discord
@@ -9,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from adapters.discord import post_due_tallies, post_tally
 from adapters.discord.records import Records, now
+from adapters.discord.run import post_tallies
 from adapters.discord.tables import tally_channels
 from bot.store.schema import steps
 from tests.conftest import Chat
@@ -133,3 +135,19 @@ async def test_a_channel_the_bot_cannot_post_in_is_refused(world, store, texts) 
     told = said(await world.manager.slash(world.channel, "server tally", channel=closed))
     assert told[0].content == texts.say("discord.tally_cannot_post", channel=closed.mention)
     assert await Records(store).tally_channel(str(world.guild.id)) is None
+
+
+async def test_the_running_bot_posts_a_due_tally_by_itself(world, store) -> None:
+    tally = world.guild.create_text_channel("wins")
+    await world.manager.slash(world.channel, "server tally", channel=tally)
+    week_ago = now() - timedelta(days=7, minutes=1)
+    await store.run(lambda conn: conn.execute(update(tally_channels).values(created_at=week_ago)))
+    stop = asyncio.Event()
+    looking = asyncio.create_task(post_tallies(world.env.bot, store, stop, every=0.05))
+    for _ in range(100):
+        if tally.history():
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(looking, 2)
+    assert len(tally.history()) == 1  # and only once, though it looked many times
