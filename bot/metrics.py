@@ -28,7 +28,6 @@ from bot.report import TurnReport
 
 # Turns are a few milliseconds on SQLite; seconds mean a database or lock problem.
 TURN_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-NUDGE_OUTCOMES = ("sent", "failed", "retry", "unreachable", "skipped")
 NO_FLOW = "none"  # label for a turn that left the user between flows
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

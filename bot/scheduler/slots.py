@@ -28,7 +28,6 @@ SNOOZE_FOR = timedelta(hours=1)
 WEEKLY_AFTER = timedelta(minutes=1)
 STEPS_AFTER = timedelta(minutes=2)  # the same, after the check-in and a summary at its time
 STEPS_DAY = 2  # Wednesday: midweek, with days left to do one
-DAY_MINUTES = 24 * 60
 SEARCH_DAYS = 400  # a pause is at most a year, so a slot always turns up within this
 
 

@@ -36,9 +36,6 @@ class Sealer:
         except InvalidToken:
             raise SealError("a value was sealed with a key not in DATA_ENCRYPTION_KEY") from None
 
-    def reseal(self, stored: str) -> str:
-        return self.seal(self.open(stored))
-
 
 def sealer_of(dialect: Dialect) -> Sealer | None:
     return getattr(dialect, "coach_sealer", None)
