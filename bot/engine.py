@@ -4,8 +4,8 @@ session by name, run the state's step, save everything in one transaction, retur
 from __future__ import annotations
 
 import logging
+import re
 import time
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +30,8 @@ SAFETY = "safety"  # the dialog a crisis message opens
 ASIDES = frozenset({"core.stale"})  # notes about the interaction, not the conversation
 MAX_HOPS = 8  # pass-through states in a row, so a routing loop cannot spin
 CACHE_SIZE = 10_000
+# Control characters (Unicode Cc) except newline and tab, and lone surrogates (Cs).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class Assessment(Protocol):
@@ -436,9 +438,7 @@ class Engine:
 
     def _bounded(self, raw: str) -> tuple[str, bool]:
         """Strip control characters and surrounding space; cut what is too long."""
-        text = "".join(
-            ch for ch in raw if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-        ).strip()
+        text = _CONTROL.sub("", raw).strip()
         if len(text) > self.max_input_chars:
             return text[: self.max_input_chars].rstrip(), True
         return text, False
