@@ -338,3 +338,21 @@ async def test_the_service_purges_old_journal_entries_when_retention_is_set(stor
     purging = NudgeService(sweep, store, every_seconds=60, journal_days=30)
     await purging.tick()
     assert await column(store, select(journal.c.text)) == ["a recent one"]
+
+
+async def test_the_service_forgets_update_ids_only_once_no_platform_can_redeliver_them(
+    store, texts
+) -> None:
+    engine = make_engine(store, texts)
+    chat = Chat(engine)
+    await chat.command("reframe")
+    await chat.say("a worry")
+    ids = await column(store, select(inbound.c.update_id).order_by(inbound.c.created_at))
+    aged = update(inbound).where(inbound.c.update_id == ids[0])
+    await store.run(lambda conn: conn.execute(aged.values(created_at=utc(2026, 1, 1))))
+    sweep = make_sweep(store, engine, RecordingSender(Clock(utc(2026, 6, 1))))
+    await NudgeService(sweep, store, every_seconds=60).tick()
+    assert await column(store, select(inbound.c.update_id)) == ids[1:]
+    # The recent one still counts as handled: its redelivery is ignored.
+    again = Inbound.text(chat.key, "a worry", update_id=ids[1])
+    assert await engine.handle(again) == []

@@ -1,7 +1,8 @@
 """One APScheduler job per process: the sweep, on an interval. APScheduler 3 cannot share a
 job store between processes, and a job per user is the wrong shape at a million users, so the
 schedule lives in the subscription rows and every process runs this same small job; the
-leases in those rows keep the processes apart. The job also prunes the delivery ledger."""
+leases in those rows keep the processes apart. The job also prunes the delivery ledger, the
+processed update ids and (when retention is set) the journal."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.metrics import Metrics
 from bot.scheduler import claims
 from bot.scheduler.sweep import Sweep, SweepStats
 from bot.store import Store
-from bot.store.retention import purge_journal
+from bot.store.retention import INBOUND_KEEP, purge_inbound, purge_journal
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +94,16 @@ class NudgeService:
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
         self._pruned_at = now
-        before = (now - self.keep).date()
-        deleted = PRUNE_BATCH
-        while deleted == PRUNE_BATCH and not self._stop.is_set():  # short transactions
-            deleted = await self.store.run(claims.prune, before, PRUNE_BATCH)
+        await self._in_batches(claims.prune, (now - self.keep).date())
+        await self._in_batches(purge_inbound, now - INBOUND_KEEP)
         if self.journal_days:
-            cutoff = now - timedelta(days=self.journal_days)
-            deleted = PRUNE_BATCH
-            while deleted == PRUNE_BATCH and not self._stop.is_set():
-                deleted = await self.store.run(purge_journal, cutoff, PRUNE_BATCH)
+            await self._in_batches(purge_journal, now - timedelta(days=self.journal_days))
+
+    async def _in_batches(self, purge: Callable[..., int], before: object) -> None:
+        """Short transactions: turns wait for the database no longer than one batch."""
+        deleted = PRUNE_BATCH
+        while deleted == PRUNE_BATCH and not self._stop.is_set():
+            deleted = await self.store.run(purge, before, PRUNE_BATCH)
 
     async def stop(self) -> None:
         """Stop claiming; let the batch in hand finish (its rows get their outcome)."""

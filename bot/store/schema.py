@@ -120,6 +120,7 @@ inbound = Table(
     _owner(),
     Column("created_at", When, nullable=False),
     Index("ix_inbound_user_id", "user_id"),
+    Index("ix_inbound_created_at", "created_at"),  # pruned by age (retention.py)
 )
 
 moods = Table(
