@@ -13,6 +13,7 @@ from bot.engine import Engine
 from bot.flood import FloodGate
 from bot.metrics import Metrics
 from bot.ops import Readiness
+from bot.ratelimit import Pacers
 from bot.report import Observer
 from bot.store import Store
 from bot.store.runner import Connection
@@ -27,6 +28,7 @@ class App:
     engine: Engine
     metrics: Metrics = field(default_factory=Metrics)  # this process's own registry
     readiness: Readiness = field(default_factory=Readiness)
+    pacers: Pacers = field(default_factory=Pacers)  # replies and nudges share a platform's pace
 
 
 def build_engine(settings: Settings, store: Store, observers: Sequence[Observer] = ()) -> Engine:

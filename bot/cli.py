@@ -196,6 +196,7 @@ def _services(configured: list[str], poll: bool = True) -> list[tuple[str, Servi
                     metrics=app.metrics,
                     ready=app.readiness.expect("telegram"),
                     database_url=app.settings.database_url,
+                    limiter=app.pacers.get("telegram", tg.limits),
                 )
 
             services.append(("telegram", serve_telegram))

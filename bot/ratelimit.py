@@ -70,17 +70,25 @@ class RateLimiter:
     def _now(self) -> int:
         return round(self.clock() * NS)
 
-    async def wait(self, chat: str) -> None:
-        await self._until(lambda: self._chat_free.get(chat, 0))
+    async def wait(self, chat: str | None) -> None:
+        """Until a message may go. `chat=None`: only the overall pace (a reply of a few
+        messages to someone who just wrote goes at once; nudges pace each chat)."""
+        if chat is not None:
+            await self._until(lambda: self._chat_free.get(chat, 0))
         # Reserve the next overall token (no await between reading and charging it), and hold
         # the chat meanwhile: a second message to it waits for this one.
         now = self._now()
         at = max(now, self._due - self._tolerance)
         self._due = max(self._due, at) + self._interval
-        self._chat_free[chat] = at + self.limits.per_chat.interval_ns
+        if chat is not None:
+            self._chat_free[chat] = at + self.limits.per_chat.interval_ns
         await self._until(lambda: at)
         await self._until(self._window_free)
         self._charge(chat, self._now())
+
+    def hold(self, seconds: float) -> None:
+        """The platform said "retry after": nothing more goes out before then, whoever sends."""
+        self._due = max(self._due, self._now() + round(seconds * NS))
 
     async def _until(self, when: Callable[[], int]) -> None:
         now = self._now()
@@ -93,8 +101,22 @@ class RateLimiter:
             return 0
         return self._sent[0] + NS + MARGIN
 
-    def _charge(self, chat: str, now: int) -> None:
+    def _charge(self, chat: str | None, now: int) -> None:
         self._sent.append(now)
+        if chat is None:
+            return
         if len(self._chat_free) >= PRUNE_AT:
             self._chat_free = {c: t for c, t in self._chat_free.items() if t > now}
         self._chat_free[chat] = now + self.limits.per_chat.interval_ns
+
+
+class Pacers:
+    """One limiter per platform in a process: its replies and its nudges share the budget."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def get(self, platform: str, limits: Limits) -> RateLimiter:
+        if platform not in self._limiters:
+            self._limiters[platform] = RateLimiter(limits)
+        return self._limiters[platform]

@@ -7,13 +7,16 @@ import contextlib
 import hashlib
 import logging
 import re
+import warnings
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application, BaseRateLimiter
 from telegram.request import BaseRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.deliver import Sender
 from adapters.telegram.handlers import Handlers
@@ -25,6 +28,7 @@ from bot.config import SettingsError
 from bot.engine import Engine
 from bot.metrics import Metrics
 from bot.process_lock import exclusive
+from bot.ratelimit import RateLimiter
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,32 +42,51 @@ RATE_LIMIT_RETRIES = 3  # resends after a 429, each after Telegram's retry_after
 BOOTSTRAP_RETRIES = 5  # deleteWebhook / setWebhook at start
 POLLER = "telegram poller"  # the role named when a second poller is refused
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+Answer = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call returns
 
 
-class CountingRateLimiter(AIORateLimiter):
-    """PTB's rate limiter (it waits `retry_after` and resends), counting every 429 it sees."""
+class PacedRequests(BaseRateLimiter[None]):
+    """PTB's hook for every Bot API call, on the process's shared `RateLimiter` (so replies and
+    nudges together keep to Telegram's pace). A 429 holds every sender for `retry_after`, is
+    counted, and the call is made again, up to `retries` times."""
 
-    def __init__(self, on_429: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, limiter: RateLimiter, on_429: Callable[[], None], retries: int) -> None:
+        self._limiter = limiter
         self._on_429 = on_429
+        self._retries = retries
+
+    async def initialize(self) -> None: ...
+
+    async def shutdown(self) -> None: ...
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, Any]],
+        callback: Callable[..., Coroutine[Any, Any, Answer]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        async def counted(*a: Any, **kw: Any) -> Any:
+        rate_limit_args: None,
+    ) -> Answer:
+        attempt = 0
+        while True:
+            await self._limiter.wait(None)
             try:
-                return await callback(*a, **kw)
-            except RetryAfter:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
                 self._on_429()
-                raise
+                if attempt == self._retries:
+                    raise
+                attempt += 1
+                self._limiter.hold(retry_seconds(exc))
 
-        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked us to wait (PTB 22 warns on reading it as a number)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def build_application(
@@ -72,20 +95,18 @@ def build_application(
     settings: TelegramSettings,
     metrics: Metrics | None = None,
     request: BaseRequest | None = None,  # an in-process stand-in for HTTP (benchmarks)
+    limiter: RateLimiter | None = None,  # shared with the nudges in `coach run`
 ) -> Application:
     protect(settings.secrets())
     count = (lambda: metrics.rate_limited(PLATFORM)) if metrics is not None else (lambda: None)
+    limiter = limiter or RateLimiter(settings.limits)
     builder = Application.builder()
     if request is not None:
         builder = builder.request(request)
     app = (
         builder.token(settings.token)
         .base_url(settings.base_url)
-        .rate_limiter(
-            CountingRateLimiter(
-                count, overall_max_rate=settings.send_rate, max_retries=RATE_LIMIT_RETRIES
-            )
-        )
+        .rate_limiter(PacedRequests(limiter, count, RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)  # scheduling is the core's job (one sweep per process), not PTB's
         .build()
@@ -151,6 +172,7 @@ async def serve(
     metrics: Metrics | None = None,
     ready: Callable[[bool], None] | None = None,
     database_url: str | None = None,
+    limiter: RateLimiter | None = None,
 ) -> None:
     """Run until `stop` is set, then finish the updates in hand and shut down.
 
@@ -158,28 +180,28 @@ async def serve(
     poller refuses to start, naming the first). Webhook: our own server (webhook.py), which
     answers Telegram only once the turn is committed; any number of processes may run it.
     Pending updates are never dropped: what arrived while the bot was down is handled on start.
-    `ready(True/False)` reports when updates are being taken; `metrics` counts 429s.
+    `ready(True/False)` reports when updates are being taken; `metrics` counts 429s;
+    `limiter` paces what is sent (shared with the nudges of this process).
     """
     ready = ready or (lambda _ready: None)
+    app = build_application(engine, store, settings, metrics, limiter=limiter)
     if settings.mode == "webhook":
-        await _serve_webhook(engine, store, settings, stop, metrics, ready)
+        await _serve_webhook(app, engine, settings, stop, ready)
         return
     url = database_url or _database_url(store)
     digest = hashlib.sha256(settings.token.encode()).hexdigest()[:16]
     async with exclusive(url, f"telegram-poll-{digest}", POLLER) as lease:
-        await _serve_polling(engine, store, settings, stop, metrics, ready, lease.lost)
+        await _serve_polling(app, engine, settings, stop, ready, lease.lost)
 
 
 async def _serve_polling(
+    app: Application,
     engine: Engine,
-    store: Store,
     settings: TelegramSettings,
     stop: asyncio.Event,
-    metrics: Metrics | None,
     ready: Callable[[bool], None],
     lock_lost: asyncio.Event,
 ) -> None:
-    app = build_application(engine, store, settings, metrics)
     await _initialize(app)
     async with app:  # (already initialized) ... shutdown
         await set_commands(app, engine)
@@ -209,15 +231,13 @@ async def _serve_polling(
 
 
 async def _serve_webhook(
+    app: Application,
     engine: Engine,
-    store: Store,
     settings: TelegramSettings,
     stop: asyncio.Event,
-    metrics: Metrics | None,
     ready: Callable[[bool], None],
 ) -> None:
     assert settings.webhook_secret is not None  # the settings refuse webhook without one
-    app = build_application(engine, store, settings, metrics)
     await _initialize(app)
     async with app:
         await set_commands(app, engine)

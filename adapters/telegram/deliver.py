@@ -1,7 +1,8 @@
 """Sending with the platform's failure modes handled.
 
-429 is retried by PTB's AIORateLimiter (it waits `retry_after`). Here: 5xx and timeouts are
-resent with backoff, 403 marks the user unreachable, anything else is logged and dropped. The
+429 is retried by the adapter's rate limiter (app.PacedRequests waits `retry_after`). Here:
+5xx and timeouts are resent with backoff, 403 marks the user unreachable, anything else is
+logged and dropped. The
 engine has committed the turn before we send, so a failed send never loses what the user said;
 /resume shows the question again.
 """

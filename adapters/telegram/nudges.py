@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from adapters.telegram.app import retry_seconds
 from adapters.telegram.deliver import transmit
 from adapters.telegram.render import render
 from adapters.telegram.settings import load_telegram_settings
 from adapters.telegram.translate import PLATFORM
 from bot.app import App
 from bot.delivery import Outcome, PacedSender, Sender
-from bot.ratelimit import TELEGRAM, RateLimiter
 from bot.types import ConversationKey, Reply
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,10 @@ def outcome_of(error: TelegramError) -> Outcome:
 
 @asynccontextmanager
 async def nudge_sender(app: App) -> AsyncIterator[Sender]:
-    """Its own Bot (same token and base URL), paced to Telegram's limits."""
+    """Its own Bot (same token and base URL), paced by the process's Telegram limiter, which
+    the adapter's replies share: together they keep to Telegram's pace."""
     settings = load_telegram_settings()
+    limiter = app.pacers.get(PLATFORM, settings.limits)
     async with Bot(settings.token, base_url=settings.base_url) as bot:
 
         async def send_one(key: ConversationKey, reply: Reply) -> Outcome:
@@ -43,8 +45,9 @@ async def nudge_sender(app: App) -> AsyncIterator[Sender]:
             except TelegramError as error:
                 if isinstance(error, RetryAfter):
                     app.metrics.rate_limited(PLATFORM)
+                    limiter.hold(retry_seconds(error))  # replies wait too: one bot, one limit
                 log.info("nudge not delivered", extra={"error": type(error).__name__})
                 return outcome_of(error)
             return Outcome.SENT
 
-        yield PacedSender(PLATFORM, send_one, RateLimiter(TELEGRAM))
+        yield PacedSender(PLATFORM, send_one, limiter)

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.config import SettingsError
+from bot.ratelimit import TELEGRAM, Limits, Rate
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram allows for secret_token
@@ -97,6 +98,11 @@ class TelegramSettings(BaseSettings):
     def listen_path(self) -> str:
         path = self.webhook_path or urlparse(self.webhook_url or "").path or "/telegram"
         return path if path.startswith("/") else "/" + path
+
+    @property
+    def limits(self) -> Limits:
+        """The pace of this process's messages, replies and nudges together."""
+        return Limits(overall=Rate(self.send_rate), per_chat=TELEGRAM.per_chat)
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.telegram import TelegramSettings, serve
 from bot.engine import Engine
+from bot.ratelimit import RateLimiter
 from bot.store import Store
 from tests.telegram.standin import BotAPI, Person, group_chat
 
@@ -40,8 +41,10 @@ class Telegram:
         settings: TelegramSettings,
         make_engine: Callable[[Store], Engine],
         db_url: str,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.api = api
+        self.limiter = limiter
         self.engine = engine
         self.settings = settings
         self.make_engine = make_engine
@@ -58,7 +61,7 @@ class Telegram:
         ready_from = len(self.api.calls)
         wanted = "setWebhook" if self.settings.mode == "webhook" else "getUpdates"
         self._task = asyncio.create_task(
-            serve(self.engine, self.engine.store, self.settings, self._stop)
+            serve(self.engine, self.engine.store, self.settings, self._stop, limiter=self.limiter)
         )
 
         def ready() -> bool:
