@@ -8,7 +8,7 @@ import hashlib
 import logging
 import re
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from telegram.ext import Application, BaseRateLimiter
 from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.telegram import polling
 from adapters.telegram.deliver import Sender
 from adapters.telegram.handlers import Handlers
 from adapters.telegram.redact import protect
@@ -108,6 +109,7 @@ def build_application(
         .base_url(settings.base_url)
         .rate_limiter(PacedRequests(limiter, count, RATE_LIMIT_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
+        .updater(None)  # polling.poll fetches (confirming only what was handled)
         .job_queue(None)  # scheduling is the core's job (one sweep per process), not PTB's
         .build()
     )
@@ -205,24 +207,21 @@ async def _serve_polling(
     await _initialize(app)
     async with app:  # (already initialized) ... shutdown
         await set_commands(app, engine)
-        updater = app.updater
-        assert updater is not None
-        await updater.start_polling(
-            timeout=settings.poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-            bootstrap_retries=BOOTSTRAP_RETRIES,
+        # A webhook left from an earlier deployment would make getUpdates fail (409).
+        await _bootstrap(
+            lambda: app.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook"
         )
-        await app.start()
+        await app.start()  # (its update queue stays unused: polling.poll runs the handlers)
+        halt = asyncio.Event()
+        watch = asyncio.create_task(_first(stop, lock_lost))
+        watch.add_done_callback(lambda _: halt.set())
         ready(True)
         log.info("telegram adapter running", extra={"mode": settings.mode})
         try:
-            await _first(stop, lock_lost)
+            await polling.poll(app, ALLOWED_UPDATES, settings.poll_timeout, halt, ready)
         finally:
             ready(False)
-            # Updater first: it confirms what was fetched; the Application then finishes the
-            # queued updates before it returns.
-            await updater.stop()
+            watch.cancel()
             await app.stop()
     if lock_lost.is_set() and not stop.is_set():
         # Another process may be polling now: stop, and let the supervisor start us again.
@@ -272,19 +271,27 @@ async def _set_webhook(app: Application, settings: TelegramSettings) -> None:
     """Tell Telegram where to post (every worker says the same; Telegram keeps one URL).
     Never drops pending updates."""
     assert settings.webhook_secret is not None and settings.webhook_url is not None
+    await _bootstrap(
+        lambda: app.bot.set_webhook(
+            url=settings.webhook_url,
+            allowed_updates=ALLOWED_UPDATES,
+            secret_token=settings.webhook_secret.get_secret_value(),  # type: ignore[union-attr]
+        ),
+        "setWebhook",
+    )
+
+
+async def _bootstrap(call: Callable[[], Awaitable[object]], what: str) -> None:
+    """A start-up call, tried again with backoff while Telegram cannot be reached."""
     delay = 1.0
     for attempt in range(BOOTSTRAP_RETRIES + 1):
         try:
-            await app.bot.set_webhook(
-                url=settings.webhook_url,
-                allowed_updates=ALLOWED_UPDATES,
-                secret_token=settings.webhook_secret.get_secret_value(),
-            )
+            await call()
             return
         except (NetworkError, RetryAfter) as exc:
             if attempt == BOOTSTRAP_RETRIES:
                 raise
-            log.warning("setWebhook failed (%s); trying again", exc)
+            log.warning("%s failed (%s); trying again", what, exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30)
 

@@ -7,7 +7,8 @@
 - A webhook worker refuses a wrong secret (403, no turn) and serves /healthz, /readyz and
   /metrics; the metrics move when a turn happens.
 - A worker killed (SIGKILL) after committing a turn but before answering 200: Telegram's
-  redelivery to a fresh worker is answered and not applied a second time.
+  redelivery to a fresh worker is answered and not applied a second time. Likewise a poller
+  killed mid-batch: the batch comes again, the committed turn is not repeated, the other runs.
 - A second poller of the same token refuses to start and names the first; once the first is
   gone (stopped, or killed on PostgreSQL), a new one starts.
 """
@@ -397,6 +398,40 @@ async def test_a_worker_killed_before_answering_loses_nothing_and_repeats_nothin
         expected = await expected_replies()
         texts = [m["text"] for m in api.sent]
         assert texts == expected[0] + expected[1], "the first reply once, then the next turn's"
+    finally:
+        await api.stop()
+
+
+async def test_a_poller_killed_mid_batch_loses_nothing_and_repeats_nothing(
+    tmp_path: Path, coaches: list[Coach]
+) -> None:
+    """Polling confirms a batch only once it is handled: a kill -9 with one turn committed
+    (its reply on the way) and the next still waiting behind it loses neither."""
+    api = await SlowAPI(TOKEN).start()
+    try:
+        env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'coach.db'}"}
+        ann = Person(700_003, "Ann")
+        for text in SCRIPT[:2]:  # both waiting at start: one getUpdates brings them together
+            await api.push("message", update_for(api, ann, text)["message"])
+        api.hold = asyncio.Event()
+        coach = await Coach.start(api, tmp_path, "first", env)
+        coaches.append(coach)
+        await api.wait_until(lambda: bool(api.calls_of("sendMessage")), 20)
+        assert await coach.stop(signal.SIGKILL) == -signal.SIGKILL
+        api.hold.set()
+        api.hold = None
+
+        coach = await Coach.start(api, tmp_path, "second", env)
+        coaches.append(coach)
+        expected = await expected_replies()
+        wanted = len(expected[0]) + len(expected[1])
+        await api.wait_until(lambda: len(api.sent) >= wanted, 20)
+        assert await coach.stop() == 0, coach.output[-3000:]
+        with sqlite3.connect(tmp_path / "coach.db") as db:
+            assert db.execute("SELECT COUNT(*) FROM inbound").fetchone() == (2,)
+            assert db.execute("SELECT version, state FROM sessions").fetchone() == (2, "step")
+        texts = [m["text"] for m in api.sent]
+        assert texts == expected[0] + expected[1], "each turn's reply once, in order"
     finally:
         await api.stop()
 
