@@ -89,11 +89,12 @@ class Outreach:
 
 @dataclass(frozen=True)
 class CrisisNoted:
-    """A crisis message: counted without its text or its user; nudges hold for a while."""
+    """A crisis message: counted without its text or its user; nudges hold for a while (not
+    when the one at risk is someone else)."""
 
     category: str
     platform: str
-    hold_until: datetime
+    hold_until: datetime | None
 
 
 @dataclass(frozen=True)

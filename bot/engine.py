@@ -16,6 +16,7 @@ from bot.effects import CrisisNoted, Effect, ForgetUser, Journal
 from bot.flood import FloodGate, Verdict
 from bot.locks import KeyedLock
 from bot.report import Observer, TurnReport, conversation_hash
+from bot.safety import SOMEONE_ELSE
 from bot.store import Commit, SessionRecord, Store, UserRecord
 from bot.texts import Texts
 from bot.types import Choice, Inbound, Reply
@@ -375,7 +376,7 @@ class Engine:
 
     async def _crisis(self, run: _Run, category: str | None, platform: str) -> None:
         """Stop coaching: the flow waits (resumable) while the safety flow takes over."""
-        hold = run.turn.now + NUDGE_HOLD
+        hold = None if category == SOMEONE_ELSE else run.turn.now + NUDGE_HOLD
         run.turn.write(CrisisNoted(category or "unknown", platform, hold))
         log.warning("crisis message", extra={"category": category, "platform": platform})
         await self._begin(run, self.dialogs[SAFETY], category or "", interrupt=True)

@@ -1,5 +1,5 @@
 """Offline crisis detector: is a message a sign of suicide risk, self-harm, abuse or an eating
-disorder?
+disorder, or does the user say that someone close to them is at risk?
 
 Pure Python: regexes and lexicons from data/safety/<lang>.toml plus a few context rules (whose
 feeling is it, is it quoted from a song or the news, is it an idiom). No network, no model
@@ -25,7 +25,8 @@ from typing import Any
 from bot import needles
 
 SAFETY_DIR = Path(__file__).resolve().parent.parent / "data" / "safety"
-CATEGORIES = ("suicide", "self_harm", "abuse", "eating_disorder")
+CATEGORIES = ("suicide", "self_harm", "abuse", "eating_disorder", "someone_else")
+SOMEONE_ELSE = "someone_else"  # the user is worried about another person at risk
 SUBJECTS = ("none", "open", "first", "other")
 QUOTE_LOOKBACK = 25  # tokens searched back for a media word or a reporting speaker
 
@@ -295,6 +296,11 @@ class CrisisDetector:
         return re.compile(r"\b(?:" + "|".join(rf"(?:{p})\b" for p in expanded) + ")")
 
     def _expanded(self, pattern: str) -> str:
+        if "\\\\" in pattern:  # normalised text has no backslash: this is a quoting slip
+            raise ValueError(
+                f"pattern {pattern[:50]!r}... looks for a backslash, which a normalised message "
+                "never has: in a TOML literal string write \\b, not \\\\b"
+            )
         return _PLACEHOLDER.sub(self._expand, pattern)
 
     def _expand(self, match: re.Match[str]) -> str:

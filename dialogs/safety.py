@@ -1,15 +1,17 @@
 """What happens when a message shows a crisis: care, the helplines of the user's country (paired
 services together), and "Are you safe right now?". The flow the user was in is kept aside; when
-they say they are safe they can go back to it, or not."""
+they say they are safe they can go back to it, or not.
+
+When the one at risk is someone close to the user: how to help them, the lines (which also
+help people worried about someone), the emergency number, and how the user is doing."""
 
 from __future__ import annotations
 
 from bot.effects import SafeNow, SetCountry
 from bot.helplines import Helpline, country_from_locale, default_helplines
+from bot.safety import CATEGORIES, SOMEONE_ELSE
 from bot.store import reads
 from dialogs.dsl import Dialog, Option, State, Turn, end
-
-CATEGORIES = ("suicide", "self_harm", "abuse", "eating_disorder")
 
 
 def _line(turn: Turn, line: Helpline) -> str:
@@ -30,11 +32,16 @@ def _lines(turn: Turn, code: str | None, topic: str | None) -> str:
     return "\n".join("\n".join(_line(turn, line) for line in group) for group in groups)
 
 
+async def _code(turn: Turn) -> str | None:
+    """The user's country: as they told us, else guessed from their language."""
+    return await turn.read(reads.country_of) or country_from_locale(
+        turn.locale, default_helplines().language_countries
+    )
+
+
 async def _prepare(turn: Turn) -> str:
     helplines = default_helplines()
-    code = await turn.read(reads.country_of) or country_from_locale(
-        turn.locale, helplines.language_countries
-    )
+    code = await _code(turn)
     topic = turn.data.get("arg") if turn.data.get("arg") in CATEGORIES else None
     turn.data |= {
         "topic": topic or "suicide",
@@ -42,22 +49,37 @@ async def _prepare(turn: Turn) -> str:
         "lines": _lines(turn, code, topic),
         "emergency": helplines.emergency(code),
     }
-    return "care"
+    return _opening(turn)
+
+
+def _opening(turn: Turn) -> str:
+    return "concern" if turn.data.get("topic") == SOMEONE_ELSE else "care"
 
 
 async def _country(turn: Turn, text: str) -> str:
     code = default_helplines().code_for(text)
     if code is None:
         turn.say("safety.unknown_country")
-        return "care"
+        return _opening(turn)
     turn.write(SetCountry(code))
     turn.data["lines"] = _lines(turn, code, turn.data.get("arg"))
     turn.data["emergency"] = default_helplines().emergency(code)
-    return "care"
+    return _opening(turn)
 
 
 async def _heard(turn: Turn, text: str) -> str:
     return "ask"  # words, not a button: answer gently and ask again, without the whole list
+
+
+async def _concern_heard(turn: Turn, text: str) -> str:
+    return "concern_heard"
+
+
+async def _me_too(turn: Turn) -> str:
+    """Worried about someone and struggling too: the user's own care, with the general lines."""
+    turn.data |= {"topic": "suicide", "arg": None}
+    turn.data["lines"] = _lines(turn, await _code(turn), None)
+    return "care"
 
 
 async def _safe(turn: Turn) -> None:
@@ -69,11 +91,33 @@ ANSWERS = (
     Option("unsafe", "safety.unsafe", to="unsafe"),
     Option("country", "safety.other_country", to="country"),
 )
+CONCERN = (
+    Option("coping", "safety.coping", to="coping"),
+    Option("me_too", "safety.me_too", to="me_too"),
+    Option("country", "safety.other_country", to="country"),
+)
 
 SAFETY = Dialog.of(
     "safety",
     "safety.title",
-    State("begin", route=_prepare, goes_to=("care",), start=True),
+    State("begin", route=_prepare, goes_to=("care", "concern"), start=True),
+    State(
+        "concern",
+        "safety.care_someone_else",
+        options=CONCERN,
+        on_text=_concern_heard,
+        goes_to=("concern_heard",),
+        in_full=("lines",),
+    ),
+    State(
+        "concern_heard",
+        "safety.concern_heard",
+        options=CONCERN,
+        on_text=_concern_heard,
+        goes_to=("concern_heard",),
+    ),
+    State("me_too", route=_me_too, goes_to=("care",)),
+    end("coping", "safety.thanks_for_them"),
     State(
         "care",
         "safety.care_{topic}",
@@ -83,7 +127,7 @@ SAFETY = Dialog.of(
         in_full=("lines",),
     ),
     State("ask", "safety.heard", options=ANSWERS, on_text=_heard, goes_to=("ask",)),
-    State("country", "safety.which_country", on_text=_country, goes_to=("care",)),
+    State("country", "safety.which_country", on_text=_country, goes_to=("care", "concern")),
     State(
         "unsafe",
         "safety.urgent",

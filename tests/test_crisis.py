@@ -76,3 +76,35 @@ async def test_everyday_hyperbole_does_not_stop_the_coaching(engine) -> None:
     await say(chat, "this traffic is killing me, I could die of embarrassment at work")
     assert "Are you safe" not in chat.text
     assert await column(engine.store, select(safety_events.c.id)) == []
+
+
+async def test_worry_about_someone_else_gets_how_to_help_them_and_the_flow_waits(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe")
+    await say(chat, "Lost my job")
+    await say(chat, "my best friend texted me that she wants to kill herself")
+    assert "worried about someone" in chat.text
+    assert "Samaritans: call 116 123" in chat.text and "999" in chat.text
+    assert "Are you safe right now?" not in chat.text  # the one at risk is not the user
+    assert chat.buttons == ["I'm okay, thanks", "I'm struggling too", "Show lines for my country"]
+    store = engine.store
+    assert await store.rows(select(safety_events.c.category)) == [("someone_else",)]
+    assert await one(store, select(users.c.hold_nudges_until)) is None  # nudges go on
+
+    await say(chat, "I just don't know what to do")
+    assert "a lot to carry" in chat.text
+    await chat.click("I'm okay")
+    assert "looking out for them" in chat.text
+    assert chat.buttons == ["Continue where we were", "Menu"]
+    await chat.click("Continue")
+    assert "out of your hands" in chat.text or "can't you change" in chat.text
+
+
+async def test_struggling_too_turns_to_the_users_own_care(engine) -> None:
+    chat = Chat(engine)
+    await say(chat, "my brother has been cutting himself again")
+    await chat.click("I'm struggling too")
+    assert chat.text.rstrip().endswith("Are you safe right now?")
+    assert "Samaritans: call 116 123" in chat.text
+    await chat.click("No, I'm not safe")
+    assert chat.text.startswith("Please call 999 or 112 now")

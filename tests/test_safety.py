@@ -129,8 +129,8 @@ def test_spelling_tricks_are_normalised(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "she wants to die",  # someone else's feeling
-        "my friend told me she wants to kill herself",
+        "she wants to die",  # someone else's feeling, and nobody the user names
+        "my friend will kill herself laughing at this",
         "in the song he sings i want to die",  # a quote from media
         "the article said the lethal dose of paracetamol is lower than people think",
         "you should kys",  # an insult at someone else, not about the user
@@ -156,6 +156,28 @@ def test_third_persons_quotes_and_idioms_stay_quiet(text: str) -> None:
 )
 def test_first_person_signals_in_context(text: str, category: str) -> None:
     assert assess(text) == Assessment(True, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("my friend told me she wants to kill herself", "someone_else"),
+        ("my little brother has been cutting himself", "someone_else"),
+        ("my friend and I both want to die", "suicide"),  # the user first
+        ("my mum says she'd kill herself and honestly I want to die too", "suicide"),
+    ],
+)
+def test_someone_close_at_risk_is_its_own_signal(text: str, category: str) -> None:
+    assert assess(text) == Assessment(True, category)
+
+
+def test_a_pattern_that_looks_for_a_backslash_is_refused_at_load() -> None:
+    """In a TOML literal string '\\b' is two characters: a slip that silently never matches
+    (it once switched off an idiom's exception, so "drown myself in the river" went unseen)."""
+    rule = {"id": "t", "category": "suicide", "patterns": ["die\\\\b"]}
+    with pytest.raises(ValueError, match="backslash"):
+        CrisisDetector({"rule": [rule]})
+    assert assess("I want to drown myself in the river") == Assessment(True, "suicide")
 
 
 def test_a_means_question_counts_after_a_loss_in_an_earlier_message() -> None:

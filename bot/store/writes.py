@@ -168,8 +168,9 @@ def _(effect: NudgeAnswered, conn: Connection, user_id: int, stamp: datetime) ->
 def _(effect: CrisisNoted, conn: Connection, user_id: int, stamp: datetime) -> None:
     values = dict(platform=effect.platform, category=effect.category, created_at=stamp)
     conn.execute(insert(safety_events).values(**values))
-    hold = update(users).where(users.c.id == user_id).values(hold_nudges_until=effect.hold_until)
-    conn.execute(hold)
+    if effect.hold_until is not None:
+        until = effect.hold_until
+        conn.execute(update(users).where(users.c.id == user_id).values(hold_nudges_until=until))
 
 
 @apply.register
