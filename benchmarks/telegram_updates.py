@@ -33,8 +33,9 @@ from bot import intents, safety
 from bot.app import settle
 from bot.config import DATA_DIR
 from bot.engine import Engine
-from bot.store import Store
+from bot.store import Commit, Store
 from bot.texts import Texts
+from bot.types import Choice, Inbound, Reply
 from dialogs import catalog
 
 TOKEN = "123456:BENCHMARK_TOKEN_not_a_real_one_000000"
@@ -145,7 +146,49 @@ async def measure(
     return {name: statistics.median(found) for name, found in costs.items()}
 
 
-async def main(users: int, count: int, rounds: int) -> None:
+class Unwritten(Store):
+    """The store with its turn commit skipped: what the database write costs (split only)."""
+
+    async def commit(self, *_: Any, **__: Any) -> Commit:
+        return Commit.SAVED
+
+
+class Fixed(Engine):
+    """An engine that answers every turn with the same replies: the adapter alone (split only)."""
+
+    def __init__(self, base: Engine, replies: list[Reply]) -> None:
+        super().__init__(base.store, base.texts, list(base.dialogs.values()))
+        self.replies = replies
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        return self.replies
+
+
+def splits(engine: Engine, settings: TelegramSettings) -> dict[str, Application]:
+    """Ours with parts taken away, to show where the cost is."""
+    said = "Some words the coach says, about as long as a prompt."
+    two = (Choice("o:bench.a.one", "Option one"), Choice("o:bench.a.two", "Option two"))
+    unwritten = Engine(
+        Unwritten(engine.store.runner),
+        engine.texts,
+        list(engine.dialogs.values()),
+        safety=safety.assess,
+        router=intents.ranked,
+    )
+    return {
+        "ours, no database write": build_application(
+            unwritten, engine.store, settings, request=InProcess()
+        ),
+        "adapter alone, reply with 2 buttons": build_application(
+            Fixed(engine, [Reply(said, two)]), engine.store, settings, request=InProcess()
+        ),
+        "adapter alone, reply without buttons": build_application(
+            Fixed(engine, [Reply(said)]), engine.store, settings, request=InProcess()
+        ),
+    }
+
+
+async def main(users: int, count: int, rounds: int, split: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
         turns: list[float] = []  # the engine's own time per turn, to split the cost
@@ -171,29 +214,31 @@ async def main(users: int, count: int, rounds: int) -> None:
             "echo": floor,
             "ours": build_application(engine, store, settings, request=InProcess()),
         }
-        feeds = {name: Feed(users) for name in apps}
+        extra = splits(engine, settings) if split else {}
+        feeds = {name: Feed(users) for name in {**apps, **extra}}
         try:
-            for name, app in apps.items():  # started, warmed up: users, code, patterns
+            for name, app in {**apps, **extra}.items():  # started, warmed up
                 await app.initialize()
                 await app.start()
                 await as_deployed(app, feeds[name].next(app.bot, users * len(ANSWERS)))
             settle()  # as `coach run` does after start-up
-            deployed = await measure(apps, feeds, as_deployed, count, rounds)
+            deployed = await measure({**apps, **extra}, feeds, as_deployed, count, rounds)
             turns.clear()
             sequential = await measure(apps, feeds, one_at_a_time, count, rounds)
             engine_cost = statistics.median(turns)
         finally:
-            for app in apps.values():
+            for app in {**apps, **extra}.values():
                 await app.stop()
                 await app.shutdown()
             await store.close()
     print(f"{count} updates per round from {users} users, {rounds} rounds interleaved, medians")
     for title, found in (("as deployed (update queue)", deployed), ("one at a time", sequential)):
-        echo_cost, our_cost = found["echo"], found["ours"]
+        echo_cost = found["echo"]
         print(f"{title}:")
-        print(f"  echo floor: {1 / echo_cost:8.0f} updates/s  {echo_cost * 1000:.3f} ms each")
-        print(f"  ours:       {1 / our_cost:8.0f} updates/s  {our_cost * 1000:.3f} ms each")
-        print(f"  ours / echo cost per update: {our_cost / echo_cost:.2f} (target <= 1.5)")
+        for name, cost in found.items():
+            ratio = "" if name == "echo" else f"  {cost / echo_cost:.2f} x echo"
+            print(f"  {name:38} {1 / cost:8.0f} updates/s  {cost * 1000:.3f} ms each{ratio}")
+    print("target: ours <= 1.5 x echo")
     print(
         f"one at a time, the engine's turn (crisis check, routing, SQLite commit) takes "
         f"{engine_cost * 1000:.3f} ms of ours"
@@ -205,5 +250,8 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--updates", type=int, default=2000, help="per round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--split", action="store_true", help="also ours without parts, to show where the cost is"
+    )
     options = parser.parse_args()
-    asyncio.run(main(options.users, options.updates, options.rounds))
+    asyncio.run(main(options.users, options.updates, options.rounds, options.split))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import lru_cache
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -35,6 +36,7 @@ def render(replies: list[Reply]) -> list[Outgoing]:
     return out
 
 
+@lru_cache(maxsize=4096)  # the same few keyboards recur; PTB's objects are immutable
 def keyboard(choices: tuple[Choice, ...]) -> InlineKeyboardMarkup | None:
     if not choices:
         return None
