@@ -20,6 +20,7 @@ from bot.safety import SOMEONE_ELSE
 from bot.store import Commit, SessionRecord, Store, UserRecord
 from bot.texts import Texts
 from bot.types import Choice, Inbound, Reply
+from dialogs import safety as safety_flow
 from dialogs.dsl import Dialog, Option, State, Turn
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,18 @@ class Engine:
             )
         self._report(inbound, outcome, started)
         return replies
+
+    async def care_in_public(self, text: str, locale: str | None, platform: str) -> str | None:
+        """A message addressed to the bot where it does not coach (a group chat): only the
+        crisis check runs. A crisis gets care and the lines right there, since the person may
+        never open a private chat; it is counted, and nothing about them is stored."""
+        found = self.safety(self._bounded(text)[0], ()) if self.safety else None
+        if found is None or not found.crisis:
+            return None
+        category = found.category or "unknown"
+        log.warning("crisis message in a shared chat", extra={"category": category})
+        await self.store.count_safety_event(platform, category)
+        return safety_flow.care_in_public(self.texts, locale, found.category)
 
     def _report(self, inbound: Inbound, outcome: _Outcome, started: float) -> None:
         """One log line per turn (no words, no ids) and the same facts to each observer."""

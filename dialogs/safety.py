@@ -11,25 +11,42 @@ from bot.effects import SafeNow, SetCountry
 from bot.helplines import Helpline, country_from_locale, default_helplines
 from bot.safety import CATEGORIES, SOMEONE_ELSE
 from bot.store import reads
+from bot.texts import Texts
 from dialogs.dsl import Dialog, Option, State, Turn, end
 
 
-def _line(turn: Turn, line: Helpline) -> str:
+def lines_text(texts: Texts, locale: str | None, code: str | None, topic: str | None) -> str:
+    """The helplines of a country (paired services together), one line each, in words."""
+    groups = default_helplines().groups(code, topic=topic)
+    return "\n".join("\n".join(_line(texts, locale, line) for line in group) for group in groups)
+
+
+def _line(texts: Texts, locale: str | None, line: Helpline) -> str:
     ways = [
-        turn.texts.say(f"safety.by_{way}", turn.locale, **{way: value})
+        texts.say(f"safety.by_{way}", locale, **{way: value})
         for way, value in (("phone", line.phone), ("text", line.text), ("web", line.web))
         if value
     ]
     name = line.name
     if line.who != "all":
-        name += " " + turn.texts.say("safety.for_who", turn.locale, who=line.who)
+        name += " " + texts.say("safety.for_who", locale, who=line.who)
     return f"• {name}: {', '.join(ways)}"
 
 
 def _lines(turn: Turn, code: str | None, topic: str | None) -> str:
+    return lines_text(turn.texts, turn.locale, code, topic)
+
+
+def care_in_public(texts: Texts, locale: str | None, category: str | None) -> str:
+    """For a crisis said where the bot does not coach (a group chat): care, the lines for the
+    country of the user's language, the emergency number, and an invitation to talk in private.
+    """
     helplines = default_helplines()
-    groups = helplines.groups(code, topic=topic)
-    return "\n".join("\n".join(_line(turn, line) for line in group) for group in groups)
+    code = country_from_locale(locale, helplines.language_countries)
+    topic = category if category in CATEGORIES else None
+    key = "safety.public_someone_else" if category == SOMEONE_ELSE else "safety.public"
+    lines = lines_text(texts, locale, code, topic)
+    return texts.say(key, locale, lines=lines, emergency=helplines.emergency(code))
 
 
 async def _code(turn: Turn) -> str | None:

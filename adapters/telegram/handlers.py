@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 GROUP_LINK_FALLBACK = "menu"  # deep-link payload when the group command names no flow
+SAFETY_FLOW = "safety"  # the private chat a crisis said in a group opens on
 
 
 class Handlers:
@@ -77,17 +78,24 @@ class Handlers:
             await self.sender.send(context.bot, chat.id, out, user_id=str(user.id))
 
     async def on_group(self, update: Update, context: Context) -> None:
-        """Never coach in a group: when addressed, point to a private chat; else stay silent."""
+        """Never coach in a group: when addressed, point to a private chat; else stay silent.
+        A crisis said to the bot there gets care and the lines right there as well."""
         message, me = update.message, context.bot.bot
         if message is None or not translate.addressed(message, me):
             return
-        command = translate.command_of(message.text or "", me.username)
-        flow = command[0] if command and command[0] in self.engine.dialogs else None
-        url = f"https://t.me/{me.username}?start={flow or GROUP_LINK_FALLBACK}"
         locale = message.from_user.language_code if message.from_user else None
+        command = translate.command_of(message.text or "", me.username)
+        care = (
+            None
+            if command
+            else await self.engine.care_in_public(message.text or "", locale, translate.PLATFORM)
+        )
+        flow = command[0] if command and command[0] in self.engine.dialogs else None
+        flow = SAFETY_FLOW if care else flow
+        url = f"https://t.me/{me.username}?start={flow or GROUP_LINK_FALLBACK}"
         say = self.engine.texts.say
         out = Outgoing(
-            html.escape(say("telegram.group", locale), quote=False),
+            html.escape(care or say("telegram.group", locale), quote=False),
             link_button(say("telegram.open_private", locale), url),
         )
         await self.sender.send(context.bot, message.chat.id, [out], reply_to=message.message_id)

@@ -99,6 +99,10 @@ class Store:
         """Delivery works again (unblocked, DMs opened, or the user was told)."""
         await self.run(_set_unreachable, platform, external_id, None)
 
+    async def count_safety_event(self, platform: str, category: str) -> None:
+        """A crisis seen outside any conversation (a group chat): counted, nothing else kept."""
+        await self.run(writes.count_safety_event, platform, category, now())
+
     async def unreachable(self, platform: str, external_id: str) -> bool:
         query = select(users.c.unreachable_at).where(
             users.c.platform == platform, users.c.external_id == external_id

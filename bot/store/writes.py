@@ -166,11 +166,16 @@ def _(effect: NudgeAnswered, conn: Connection, user_id: int, stamp: datetime) ->
 
 @apply.register
 def _(effect: CrisisNoted, conn: Connection, user_id: int, stamp: datetime) -> None:
-    values = dict(platform=effect.platform, category=effect.category, created_at=stamp)
-    conn.execute(insert(safety_events).values(**values))
+    count_safety_event(conn, effect.platform, effect.category, stamp)
     if effect.hold_until is not None:
         until = effect.hold_until
         conn.execute(update(users).where(users.c.id == user_id).values(hold_nudges_until=until))
+
+
+def count_safety_event(conn: Connection, platform: str, category: str, stamp: datetime) -> None:
+    """For audit: a crisis seen, by kind and platform; never the text or who said it."""
+    values = dict(platform=platform, category=category, created_at=stamp)
+    conn.execute(insert(safety_events).values(**values))
 
 
 @apply.register

@@ -167,6 +167,25 @@ async def test_groups_get_a_private_link_and_chatter_is_ignored(tg, texts) -> No
     assert tg.rows("SELECT COUNT(*) FROM inbound") == [(0,)]
 
 
+async def test_a_crisis_said_to_the_bot_in_a_group_gets_the_lines_there(tg, texts) -> None:
+    group = group_chat()
+    bob = Person(222223, "Bob", "en-GB")
+    await tg.user_sends("honestly i want to kill myself lol", bob, group)  # not to the bot
+    await tg.wait_for_messages(0, chat_id=group["id"])
+
+    await tg.user_sends("@coach_test_bot I don't want to be alive anymore", bob, group)
+    (care,) = await tg.wait_for_messages(1, chat_id=group["id"])
+    assert "Samaritans: call 116 123" in care["text"] and "999" in care["text"]
+    assert buttons(care)[0]["url"] == "https://t.me/coach_test_bot?start=safety"
+    assert tg.rows("SELECT category, platform FROM safety_events") == [("suicide", "telegram")]
+    assert tg.rows("SELECT COUNT(*) FROM users") == [(0,)], "nothing kept about who said it"
+
+    # The link opens the private chat on the same care, with "Are you safe right now?".
+    await tg.user_sends("/start safety", bob)
+    (private,) = await tg.wait_for_messages(1, chat_id=bob.id)
+    assert private["text"].rstrip().endswith("Are you safe right now?")
+
+
 async def test_the_privacy_export_is_sent_as_a_document(tg, texts) -> None:
     await tg.say("/privacy")
     await tg.click("Download my data", replies=2)
