@@ -51,9 +51,10 @@ class Turns:
         await self._followups(interaction, [*notes, *replies], private)
 
     async def choice(self, interaction: discord.Interaction, choice_id: str) -> None:
-        # A deferred update shows nothing by itself, so each followup picks its own
-        # visibility: the answer to a stale button is private even in DMs.
-        await interaction.response.defer()
+        # The acknowledgement takes the buttons off the pressed message, so one cannot be
+        # pressed twice; it shows nothing else, so each followup picks its own visibility:
+        # the answer to a stale button is private even in DMs.
+        await interaction.response.edit_message(view=None)
         inbound = Inbound.choice(self._key(interaction), choice_id, **self._ids(interaction))
         replies = await self.bot.engine.handle(inbound)
         private = in_server(interaction) or any(r.aside for r in replies)
@@ -72,7 +73,8 @@ class Turns:
     async def answer(self, interaction: discord.Interaction) -> None:
         """A submitted "Type your answer" modal: its text is the user's typed answer."""
         text = modal_text(interaction.data)
-        await interaction.response.defer()
+        # Answered: the buttons under the question go, as after a press.
+        await interaction.response.edit_message(view=None)
         if text is None:
             log.warning("modal submission without an answer field")
             return

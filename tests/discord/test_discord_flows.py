@@ -70,14 +70,34 @@ async def test_buttons_and_an_open_modal_survive_a_restart(world, store, texts, 
     assert "Call two agents" in close[-1].content
 
 
+async def test_a_pressed_message_loses_its_buttons(world) -> None:
+    user = world.alice.user
+    await user.slash("reframe")
+    for text in REFRAME_ANSWERS:
+        await user.send_dm(text)
+    commit = user.dm_channel.last_message
+    pressed = await user.click(commit, label="Yes, I'll try it")
+    assert not answered(pressed)[-1].ephemeral  # in DMs the coaching itself stays in the chat
+    assert pressed.response.components == []  # so it cannot be pressed a second time
+
+
+async def test_a_question_answered_in_the_form_loses_its_buttons(world) -> None:
+    (start,) = said(await world.alice.slash(world.channel, "reframe"))
+    shown = await world.alice.click(start, label="Type your answer")
+    field = shown.modal["components"][0]["components"][0]["custom_id"]
+    submitted = await world.alice.submit_modal(shown, {field: REFRAME_ANSWERS[0]})
+    assert submitted.response.components == []
+    assert "outside your control" in answered(submitted)[-1].content
+
+
 async def test_a_button_from_a_finished_flow_gets_a_private_answer(world, texts) -> None:
     user = world.alice.user
     await user.slash("reframe")
     for text in REFRAME_ANSWERS:
         await user.send_dm(text)
     commit = user.dm_channel.last_message
-    close = answered(await user.click(commit, label="Yes, I'll try it"))
-    assert not close[-1].ephemeral  # in DMs the coaching itself stays in the chat
+    await user.send_dm("Yes, I'll try it")  # typed, so the buttons above stay
+    assert "Yes, I'll try it" in [b.label for row in commit.components for b in row.children]
 
     again = answered(await user.click(commit, label="Yes, I'll try it"))
     stale = {s.strip() for s in texts.variants("core.stale")}
