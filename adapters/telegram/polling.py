@@ -77,7 +77,15 @@ async def handle(app: Application, updates: list[Update]) -> None:
     """Every update of a batch, as the Application would run them from its queue: chats in
     parallel (up to its concurrency), each chat in order (the handlers lock per chat)."""
     processor = app.update_processor
-    await asyncio.gather(*(processor.process_update(u, app.process_update(u)) for u in updates))
+    done = await asyncio.gather(
+        *(processor.process_update(u, app.process_update(u)) for u in updates),
+        return_exceptions=True,
+    )
+    for update, outcome in zip(updates, done, strict=True):
+        # (handler errors are the error handler's; this is the framework failing) An update
+        # that cannot be processed must not stop the others, or come back after every restart.
+        if isinstance(outcome, Exception):
+            log.error("update %s could not be processed", update.update_id, exc_info=outcome)
 
 
 async def _confirm(app: Application, offset: int) -> None:

@@ -56,3 +56,22 @@ async def test_a_poller_that_loses_its_lock_stops_with_an_error(
     lease.lost.set()  # the database connection holding the lock went away
     with pytest.raises(RuntimeError, match="lost the database connection"):
         await asyncio.wait_for(task, 5)
+
+
+async def test_a_failing_get_updates_is_retried_and_readiness_says_so(api: BotAPI, engine) -> None:
+    states: list[bool] = []
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(engine, engine.store, settings_for(api), stop, ready=states.append)
+    )
+    await api.wait_until(lambda: bool(api.calls_of("getUpdates")), 5)
+    api.fail("getUpdates", 502, times=2)  # Telegram's front end hiccups twice
+    await api.wait_until(lambda: False in states, 5)
+    message = api.new_message(ANN.private_chat(), ANN.as_user(), text="/start")
+    await api.push("message", message)
+    await api.wait_until(lambda: len(api.sent) >= 1, 10)  # after the backoff, nothing lost
+    assert states[-1] is True
+
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert states == [True, False, True, False]
