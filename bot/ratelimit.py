@@ -38,13 +38,23 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class Window:
+    """At most `count` messages in any `seconds` (bursts allowed within it)."""
+
+    count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Limits:
     overall: Rate
     per_chat: Rate
+    per_group: Window | None = None  # group chats, when the platform paces them apart
 
 
-# Telegram: about 30 messages a second in all, and no more than one a second to one chat.
-TELEGRAM = Limits(overall=Rate(30), per_chat=Rate(1))
+# Telegram: about 30 messages a second in all, no more than one a second to one chat, and 20
+# a minute to one group.
+TELEGRAM = Limits(overall=Rate(30), per_chat=Rate(1), per_group=Window(20, 60))
 # Discord: 50 requests a second per bot; DMs to one user are limited far more tightly.
 DISCORD = Limits(overall=Rate(50), per_chat=Rate(1))
 
@@ -66,13 +76,18 @@ class RateLimiter:
         self._due = 0  # when the overall bucket's next token is due
         self._sent: deque[int] = deque(maxlen=limits.overall.per_window)
         self._chat_free: dict[str, int] = {}  # when each chat may get its next message
+        self._groups: dict[str, deque[int]] = {}  # each group's latest messages (per_group)
 
     def _now(self) -> int:
         return round(self.clock() * NS)
 
-    async def wait(self, chat: str | None) -> None:
+    async def wait(self, chat: str | None, *, group: bool = False) -> None:
         """Until a message may go. `chat=None`: only the overall pace (a reply of a few
-        messages to someone who just wrote goes at once; nudges pace each chat)."""
+        messages to someone who just wrote goes at once; nudges pace each chat). A `group`
+        chat keeps to the group window instead of the per-chat pace."""
+        if group and chat is not None and self.limits.per_group is not None:
+            await self._group_slot(chat, self.limits.per_group)
+            chat = None
         if chat is not None:
             await self._until(lambda: self._chat_free.get(chat, 0))
         # Reserve the next overall token (no await between reading and charging it), and hold
@@ -85,6 +100,15 @@ class RateLimiter:
         await self._until(lambda: at)
         await self._until(self._window_free)
         self._charge(chat, self._now())
+
+    async def _group_slot(self, chat: str, window: Window) -> None:
+        """Wait for room in the group's window, then take it (no await in between)."""
+        if chat not in self._groups and len(self._groups) >= PRUNE_AT:
+            self._groups.clear()  # each group is remembered again from its next message
+        sent = self._groups.setdefault(chat, deque(maxlen=window.count))
+        span = round(window.seconds * NS) + MARGIN
+        await self._until(lambda: sent[0] + span if len(sent) == sent.maxlen else 0)
+        sent.append(self._now())
 
     def hold(self, seconds: float) -> None:
         """The platform said "retry after": nothing more goes out before then, whoever sends."""

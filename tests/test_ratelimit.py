@@ -1,5 +1,6 @@
-"""The Telegram limits (30 messages a second overall, 1 a second per chat) hold at the times
-messages really go, on a virtual clock, even when the event loop wakes senders late."""
+"""The Telegram limits (30 messages a second overall, 1 a second per chat, 20 a minute per
+group) hold at the times messages really go, on a virtual clock, even when the event loop
+wakes senders late."""
 
 from __future__ import annotations
 
@@ -101,3 +102,22 @@ async def test_a_waiting_chat_does_not_hold_up_the_others() -> None:
     sent = await _send_all(limiter, clock, [["busy"] * 5, [f"c{n}" for n in range(20)]])
     others = [t for t, chat in sent if chat != "busy"]
     assert others[-1] < 2.6  # 20 others + 3 busy slots at 10/s, not 5 s behind "busy"
+
+
+async def test_a_group_gets_twenty_a_minute_and_holds_up_nobody_else() -> None:
+    clock = VirtualClock()
+    limiter = RateLimiter(TELEGRAM, clock=clock, sleep=clock.sleep)
+    sent: list[tuple[float, str]] = []
+
+    async def send(chat: str | None, group: bool = False) -> None:
+        await limiter.wait(chat, group=group)
+        sent.append((clock(), chat or "reply"))
+
+    tasks = [asyncio.create_task(send("-100", group=True)) for _ in range(25)]
+    tasks.append(asyncio.create_task(send(None)))  # a reply to someone in a private chat
+    await clock.run(tasks)
+    group = [t for t, chat in sent if chat == "-100"]
+    assert max(group[:20]) < 1.0  # a burst of twenty goes at the overall pace
+    assert all(later - first >= 60 for first, later in zip(group, group[20:], strict=False))
+    (reply,) = [t for t, chat in sent if chat == "reply"]
+    assert reply < 1.0

@@ -48,8 +48,9 @@ Answer = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call ret
 
 class PacedRequests(BaseRateLimiter[None]):
     """PTB's hook for every Bot API call, on the process's shared `RateLimiter` (so replies and
-    nudges together keep to Telegram's pace). A 429 holds every sender for `retry_after`, is
-    counted, and the call is made again, up to `retries` times."""
+    nudges together keep to Telegram's pace; a group chat also at its own 20 a minute). A 429
+    holds every sender for `retry_after`, is counted, and the call is made again, up to
+    `retries` times."""
 
     def __init__(self, limiter: RateLimiter, on_429: Callable[[], None], retries: int) -> None:
         self._limiter = limiter
@@ -69,9 +70,12 @@ class PacedRequests(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> Answer:
+        chat = data.get("chat_id")
+        # Groups and channels have negative ids (or an @username): Telegram paces each apart.
+        group = isinstance(chat, str) or (isinstance(chat, int) and chat < 0)
         attempt = 0
         while True:
-            await self._limiter.wait(None)
+            await self._limiter.wait(str(chat) if group else None, group=group)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -102,7 +102,7 @@ class TelegramSettings(BaseSettings):
     @property
     def limits(self) -> Limits:
         """The pace of this process's messages, replies and nudges together."""
-        return Limits(overall=Rate(self.send_rate), per_chat=TELEGRAM.per_chat)
+        return Limits(Rate(self.send_rate), TELEGRAM.per_chat, TELEGRAM.per_group)
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
