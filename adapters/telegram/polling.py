@@ -82,8 +82,8 @@ async def handle(app: Application, updates: list[Update]) -> None:
         return_exceptions=True,
     )
     for update, outcome in zip(updates, done, strict=True):
-        # (handler errors are the error handler's; this is the framework failing) An update
-        # that cannot be processed must not stop the others, or come back after every restart.
+        # Handler errors go to the error handler; this is PTB itself failing. One update that
+        # cannot be processed must not stop the others, nor come back after every restart.
         if isinstance(outcome, Exception):
             log.error("update %s could not be processed", update.update_id, exc_info=outcome)
 
