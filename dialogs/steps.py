@@ -11,6 +11,7 @@ from bot.store.reads import StepRecord
 from dialogs.dsl import Dialog, Option, State, Turn, ask, end
 
 MIN_STEPS, MAX_STEPS = 3, 5
+STAGES = ("first", "next")  # how the step question is worded: steps.step_first / step_next
 LABEL_CHARS = 40  # a step shown on a button
 
 
@@ -64,6 +65,7 @@ async def _add_step(turn: Turn, text: str) -> str:
 
 async def _count(turn: Turn) -> None:
     turn.data["n"] = len(turn.data.get("steps", [])) + 1
+    turn.data["stage"] = STAGES[0] if turn.data["n"] == 1 else STAGES[1]  # "another" needs one
 
 
 async def _step_option(turn: Turn, option: str) -> str:
@@ -101,7 +103,7 @@ STEPS = Dialog.of(
     ask("problem", "steps.problem", save="problem", then="step"),
     State(
         "step",
-        "steps.step",
+        "steps.step_{stage}",
         options=(Option("done", "steps.done"),),
         on_text=_add_step,
         on_option=_step_option,

@@ -11,6 +11,7 @@ from bot.store.schema import goals, moods, outreach, predictions, ratings, stren
 from dialogs import catalog
 from dialogs.learn import LESSONS
 from dialogs.safety import CATEGORIES
+from dialogs.steps import STAGES
 from dialogs.strategies import STRATEGIES
 from tests.conftest import Chat, column, make_engine
 
@@ -180,7 +181,7 @@ async def test_support_explains_therapy_and_the_not_therapy_notice(engine) -> No
 
 
 async def test_every_text_a_flow_names_exists(texts) -> None:
-    fills = {"strategy": STRATEGIES, "lesson": LESSONS, "topic": CATEGORIES}
+    fills = {"strategy": STRATEGIES, "lesson": LESSONS, "topic": CATEGORIES, "stage": STAGES}
     for dialog in catalog():
         keys = {dialog.title}
         for state in dialog.states.values():

@@ -95,3 +95,13 @@ async def test_long_steps_are_shortened_on_buttons(engine) -> None:
     await chat.click("Done")
     assert all(len(b) <= 40 for b in chat.buttons)
     assert all(len(c.id.encode()) <= 64 for r in chat.replies for c in r.choices)
+
+
+async def test_the_first_step_is_never_asked_for_as_another_one(engine) -> None:
+    for user in ("u1", "u2", "u3", "u4"):  # wordings vary by user and turn: try several
+        chat = Chat(engine, user)
+        await chat.command("steps")
+        await chat.say("Moving flat")
+        assert "Step 1" in chat.text and "another" not in chat.text
+        await chat.say("List what to pack")
+        assert "Step 2" in chat.text
