@@ -248,9 +248,21 @@ class Engine:
         if chosen is not None:
             return await self._option(run, state, chosen)
         if not state.takes_text:
+            return await self._not_an_option(run, text)
+        await self._go(run, await self._typed(run, state, text))
+
+    async def _not_an_option(self, run: _Run, text: str) -> None:
+        """Words where a button was expected: ask again, and when they name another flow
+        ("why does this always happen to me"), offer it beside the options."""
+        assert run.dialog is not None
+        fits = [d for d in (self.router(text)[:1] if self.router else []) if d in self.dialogs]
+        elsewhere = [d for d in fits if d != run.dialog.name]
+        if not elsewhere:
             self._note(run, "core.pick_one")
             return await self._prompt(run)
-        await self._go(run, await self._typed(run, state, text))
+        self._note(run, "core.pick_or_switch")
+        switch = Choice(f"c:{elsewhere[0]}", self._say(run, self.dialogs[elsewhere[0]].title))
+        await self._prompt(run, extra=(switch,))
 
     async def _typed(self, run: _Run, state: State, text: str) -> str:
         if state.on_text is not None:
@@ -404,7 +416,7 @@ class Engine:
         else:
             self._flush(run)
 
-    async def _prompt(self, run: _Run) -> None:
+    async def _prompt(self, run: _Run, extra: tuple[Choice, ...] = ()) -> None:
         assert run.dialog is not None and run.state is not None
         state = run.dialog.states[run.state]
         if state.say is None:
@@ -422,7 +434,7 @@ class Engine:
             )
         values = {k: v if k in state.in_full else _quote(v) for k, v in run.turn.data.items()}
         key = state.say.format_map(run.turn.data) if "{" in state.say else state.say
-        self._reply(run, self._say(run, key, **values), choices, state.takes_text)
+        self._reply(run, self._say(run, key, **values), choices + extra, state.takes_text)
 
     async def _options(self, run: _Run, state: State) -> list[Option]:
         found = list(await state.options_from(run.turn)) if state.options_from else []

@@ -218,3 +218,18 @@ async def test_no_flow_sends_the_same_sentence_twice_in_a_row(engine) -> None:
 def test_strategies_and_lessons_are_short_ids() -> None:
     assert all(len(s) <= 16 for s in (*STRATEGIES, *LESSONS))
     assert max(len(f"o:{d.name}.{s}.x") for d in catalog() for s in d.states) <= 64
+
+
+async def test_words_where_a_button_was_expected_can_switch_to_the_flow_they_name(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("learn")
+    options = chat.buttons
+    await chat.say("why does this always happen to me")
+    assert chat.buttons[: len(options)] == options  # the question stands
+    assert chat.buttons[-1] == "Why me? → What can I do?"
+    await chat.click("Why me?")
+    assert "a sentence or two" in chat.text.lower()  # the reframe flow's first question
+
+    await chat.command("learn")
+    await chat.say("hmm")  # names nothing: just the options again
+    assert chat.buttons == options
