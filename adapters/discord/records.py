@@ -81,6 +81,15 @@ class Records:
         )
         return await self.store.run(lambda conn: conn.execute(stmt).rowcount > 0)
 
+    async def tally_members(self, guild_id: str) -> list[tuple[int, str]]:
+        """Who is counted in the server's tally: (our user id, their Discord id)."""
+        query = (
+            select(users.c.id, users.c.external_id)
+            .join(tally_members, tally_members.c.user_id == users.c.id)
+            .where(tally_members.c.guild_id == guild_id)
+        )
+        return await self.store.run(lambda conn: [tuple(r) for r in conn.execute(query)])
+
     async def tally(self, guild_id: str, until: datetime | None = None) -> Tally:
         """Opted-in members and the steps they finished in the week up to `until`."""
         return await self.store.run(_tally, guild_id, until or now())

@@ -110,6 +110,18 @@ async def post_due_tallies(bot: CoachBot, store: Store) -> int:
     return posted
 
 
+async def _drop_leavers(guild: discord.Guild, records: Records, guild_id: str) -> None:
+    """Members who left the server leave its tally. Checked when it is posted (one request a
+    member a week): hearing of each departure would take the privileged members intent."""
+    for user_id, discord_id in await records.tally_members(guild_id):
+        try:
+            await guild.fetch_member(int(discord_id))
+        except discord.NotFound:
+            await records.leave_tally(guild_id, user_id)
+        except discord.HTTPException as exc:  # unsure this week: keep them counted
+            log.warning("could not check a tally member: %s", exc.status)
+
+
 async def post_tally(bot: CoachBot, store: Store, guild_id: int | str) -> bool:
     """Post this week's tally in the server's chosen channel, now. False when the server
     has no tally or the channel cannot be reached."""
@@ -121,8 +133,11 @@ async def post_tally(bot: CoachBot, store: Store, guild_id: int | str) -> bool:
     if not isinstance(channel, discord.abc.Messageable):
         log.warning("tally channel is gone", extra={"platform": "discord"})
         return False
+    guild = getattr(channel, "guild", None)
+    if guild is not None:
+        await _drop_leavers(guild, records, str(guild_id))
     counts = await records.tally(str(guild_id))
-    locale = str(channel.guild.preferred_locale) if hasattr(channel, "guild") else None
+    locale = str(guild.preferred_locale) if guild is not None else None
     say = bot.turns.say
     if counts.members < MIN_MEMBERS:
         text = say("tally_too_few", locale, least=MIN_MEMBERS)

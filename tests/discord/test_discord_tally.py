@@ -151,3 +151,18 @@ async def test_the_running_bot_posts_a_due_tally_by_itself(world, store) -> None
     stop.set()
     await asyncio.wait_for(looking, 2)
     assert len(tally.history()) == 1  # and only once, though it looked many times
+
+
+async def test_members_who_left_the_server_leave_its_tally(world, engine, store, texts) -> None:
+    env, guild = world.env, world.guild
+    tally = guild.create_text_channel("wins")
+    carol = guild.add_member(env.create_user("carol"))
+    for member in (world.alice, world.bob, carol):
+        await member.slash(world.channel, "server join-tally")
+        await _finish_steps(engine, member.id)
+    await world.manager.slash(world.channel, "server tally", channel=tally)
+    guild.remove_member(carol)  # she left; Discord tells a bot without the members intent nothing
+
+    assert await post_tally(env.bot, store, guild.id)
+    assert tally.last_message.content == texts.say("discord.tally_too_few", least=3)
+    assert (await Records(store).tally(str(guild.id))).members == 2
