@@ -45,6 +45,9 @@ class Handlers:
         # on the busiest path.
         text = filters.TEXT & filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
         app.add_handler(MessageHandler(text, self.on_text))
+        # A photo or file with words under it: the words are read (a crisis said in a caption
+        # must not meet "I can only read text").
+        app.add_handler(MessageHandler(filters.CAPTION & private, self.on_caption))
         app.add_handler(MessageHandler(private, self.on_not_text))
         app.add_handler(MessageHandler(filters.ChatType.GROUPS & new, self.on_group))
         app.add_handler(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -54,6 +57,16 @@ class Handlers:
         inbound = translate.private_text(update, context.bot.username)
         if inbound is not None and update.effective_chat is not None:
             await self._turn(context.bot, inbound, update.effective_chat.id)
+
+    async def on_caption(self, update: Update, context: Context) -> None:
+        inbound = translate.private_text(update, context.bot.username)
+        chat, user = update.effective_chat, update.effective_user
+        if inbound is None or chat is None or user is None:
+            return
+        note = self.engine.texts.say("telegram.caption_read", user.language_code)
+        async with self._chats.hold(chat.id):
+            await self.sender.send(context.bot, chat.id, [Outgoing(html.escape(note, quote=False))])
+            await self._reply(context.bot, inbound, chat.id)
 
     async def on_press(self, update: Update, context: Context) -> None:
         query = update.callback_query

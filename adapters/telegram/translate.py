@@ -28,15 +28,19 @@ def command_of(text: str, bot_username: str | None) -> tuple[str, str] | None:
 
 
 def private_text(update: Update, bot_username: str | None) -> Inbound | None:
+    """A text message, or the words under a photo, video or file (its caption)."""
     message, user = update.message, update.effective_user
-    if message is None or user is None or message.text is None:
+    if message is None or user is None:
+        return None
+    words = message.text if message.text is not None else message.caption
+    if words is None:
         return None
     key = key_for(message.chat, user)
     hints = _hints(update, user)
-    command = command_of(message.text, bot_username)
+    command = command_of(words, bot_username)
     if command is not None:
         return Inbound.command(key, command[0], command[1], **hints)
-    return Inbound.text(key, message.text, **hints)
+    return Inbound.text(key, words, **hints)
 
 
 def press(update: Update) -> Inbound | None:

@@ -129,11 +129,16 @@ class Telegram:
         }
         return await self._send(user, None, {"sticker": sticker})
 
-    async def user_sends_photo(self, user: Person = ANN) -> dict[str, Any]:
+    async def user_sends_photo(
+        self, user: Person = ANN, caption: str | None = None
+    ) -> dict[str, Any]:
         photo = [
             {"file_id": "AgACAgIAAxkB", "file_unique_id": "AQADphoto", "width": 90, "height": 67}
         ]
-        return await self._send(user, None, {"photo": photo})
+        content: dict[str, Any] = {"photo": photo}
+        if caption is not None:
+            content["caption"] = caption
+        return await self._send(user, None, content)
 
     async def user_replies_in_group(
         self, text: str, to: dict[str, Any], user: Person = ANN

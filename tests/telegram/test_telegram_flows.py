@@ -140,6 +140,18 @@ async def test_sticker_and_photo_get_a_kind_text_only_answer(tg, texts) -> None:
     assert outside["text"] in variants(texts, "reframe.outside")
 
 
+async def test_the_words_under_a_photo_are_read(tg, texts) -> None:
+    await tg.say("/reframe")
+    await tg.user_sends_photo(caption="My flat flooded")
+    note, outside = await tg.wait_for_messages(2)
+    assert note["text"] == texts.say("telegram.caption_read")
+    assert outside["text"] in variants(texts, "reframe.outside")  # the flow moved on
+
+    await tg.user_sends_photo(caption="I don't want to be alive anymore")
+    _note, care = await tg.wait_for_messages(2)
+    assert care["text"].rstrip().endswith("Are you safe right now?")
+
+
 async def test_groups_get_a_private_link_and_chatter_is_ignored(tg, texts) -> None:
     group = group_chat()
     bob = Person(222222, "Bob")
