@@ -221,7 +221,9 @@ class Engine:
         if inbound.kind == "command" and inbound.interrupt and inbound.value in self.dialogs:
             await self._begin(run, self.dialogs[inbound.value], inbound.arg, interrupt=True)
         elif inbound.kind == "command":
-            await self._command(run, inbound.value, inbound.arg)
+            # Words typed after a command ("/reframe I can't go on") are the user's too.
+            if not await self._crisis_in(run, self._bounded(inbound.arg)[0]):
+                await self._command(run, inbound.value, inbound.arg)
         elif inbound.kind == "choice" and inbound.value.startswith("c:"):
             await self._command(run, inbound.value[2:], "")
         elif inbound.kind == "choice":
@@ -236,10 +238,8 @@ class Engine:
             return await self._prompt_or_menu(run)
         if cut:
             self._note(run, "core.truncated", limit=self.max_input_chars)
-        found = self.safety(text, run.recent) if self.safety else None
-        run.recent = [*run.recent, text[:RECENT_CHARS]][-RECENT:]
-        if found is not None and found.crisis:
-            return await self._crisis(run, found.category, run.platform)
+        if await self._crisis_in(run, text):
+            return None
         if run.dialog is None or run.state is None:
             return await self._idle_text(run, text)
         state = run.dialog.states[run.state]
@@ -398,6 +398,17 @@ class Engine:
         choices = [Choice(f"c:{name}", self._say(run, self.dialogs[name].title)) for name in fits]
         choices.append(Choice("c:menu", self._say(run, "core.other_button")))
         self._reply(run, self._say(run, "core.suggest"), tuple(choices))
+
+    async def _crisis_in(self, run: _Run, text: str) -> bool:
+        """Check the user's words; on a crisis, the safety flow takes over (True)."""
+        if not text:
+            return False
+        found = self.safety(text, run.recent) if self.safety else None
+        run.recent = [*run.recent, text[:RECENT_CHARS]][-RECENT:]
+        if found is None or not found.crisis:
+            return False
+        await self._crisis(run, found.category, run.platform)
+        return True
 
     async def _crisis(self, run: _Run, category: str | None, platform: str) -> None:
         """Stop coaching: the flow waits (resumable) while the safety flow takes over."""

@@ -108,3 +108,11 @@ async def test_struggling_too_turns_to_the_users_own_care(engine) -> None:
     assert "Samaritans: call 116 123" in chat.text
     await chat.click("No, I'm not safe")
     assert chat.text.startswith("Please call 999 or 112 now")
+
+
+async def test_words_typed_after_a_command_are_checked_too(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe", "honestly I just want to end it all")
+    assert chat.text.rstrip().endswith("Are you safe right now?")
+    await chat.command("reframe", "my landlord is selling the flat")  # no crisis: the flow starts
+    assert "sentence or two" in chat.text.lower()
