@@ -231,14 +231,14 @@ class Engine:
         else:
             await self._text(run, inbound.value)
 
-    async def _text(self, run: _Run, raw: str) -> None:
+    async def _text(self, run: _Run, raw: str, checked: bool = False) -> None:
         text, cut = self._bounded(raw)
         if not text:
             self._note(run, "core.empty")
             return await self._prompt_or_menu(run)
         if cut:
             self._note(run, "core.truncated", limit=self.max_input_chars)
-        if await self._crisis_in(run, text):
+        if not checked and await self._crisis_in(run, text):
             return None
         if run.dialog is None or run.state is None:
             return await self._idle_text(run, text)
@@ -250,6 +250,16 @@ class Engine:
         if not state.takes_text:
             return await self._not_an_option(run, text)
         await self._go(run, await self._typed(run, state, text))
+
+    async def _answerable(self, run: _Run, text: str) -> bool:
+        """Whether words can answer the current question: it takes text, or they name an
+        option ("/checkin 4")."""
+        assert run.dialog is not None and run.state is not None
+        state = run.dialog.states[run.state]
+        if state.takes_text:
+            return True
+        options = await self._options(run, state)
+        return _match(text, options, self._labels(run, options)) is not None
 
     async def _not_an_option(self, run: _Run, text: str) -> None:
         """Words where a button was expected: ask again, and when they name another flow
@@ -292,8 +302,9 @@ class Engine:
             assert option.to is not None
             await self._go(run, option.to)
 
-    async def _go(self, run: _Run, target: str) -> None:
-        """Enter `target`, following pass-through states, then prompt or finish."""
+    async def _go(self, run: _Run, target: str, prompt: bool = True) -> None:
+        """Enter `target`, following pass-through states, then prompt (unless the caller will
+        answer it at once) or finish."""
         assert run.dialog is not None
         for _ in range(MAX_HOPS):
             state = run.dialog.states[target]  # targets were checked when the dialog was built
@@ -305,15 +316,23 @@ class Engine:
             target = await state.route(run.turn)
             if target not in state.goes_to:
                 raise RuntimeError(f"{run.dialog.name}.{state.name} routed to {target!r}")
-        await self._prompt(run)
+        if prompt or state.end:
+            await self._prompt(run)
         if state.end:
             await self._finish(run)
 
     async def _begin(
-        self, run: _Run, dialog: Dialog, arg: str = "", interrupt: bool = False
+        self,
+        run: _Run,
+        dialog: Dialog,
+        arg: str = "",
+        interrupt: bool = False,
+        answer: bool = False,
     ) -> None:
         """Start `dialog`. An interruption (a nudge, a crisis) keeps the current flow aside in
-        the new one's data; it resumes when the interruption ends."""
+        the new one's data; it resumes when the interruption ends. With `answer`, `arg` is the
+        user's words after the command ("/reframe My flat flooded"): they answer the first
+        question when it takes them."""
         data: dict[str, Any] = {"arg": arg} if arg else {}
         if interrupt and run.dialog is not None and run.state is not None:
             paused = run.turn.data.get("_paused") if run.dialog.name == dialog.name else None
@@ -323,7 +342,11 @@ class Engine:
                 "data": run.turn.data,
             }
         run.dialog, run.turn.data = dialog, data
-        await self._go(run, dialog.start)
+        await self._go(run, dialog.start, prompt=not answer)
+        if answer and run.dialog is dialog and run.state is not None:
+            if await self._answerable(run, arg):
+                return await self._text(run, arg, checked=True)
+            await self._prompt(run)
 
     async def _finish(self, run: _Run) -> None:
         """Leave the current flow; go back to one it interrupted, if it still exists."""
@@ -346,7 +369,7 @@ class Engine:
 
     async def _command(self, run: _Run, name: str, arg: str) -> None:
         if name in self.dialogs:
-            return await self._begin(run, self.dialogs[name], arg)
+            return await self._begin(run, self.dialogs[name], arg, answer=bool(arg))
         if name == "start":
             if arg in self.dialogs:  # a deep link that opens a flow
                 return await self._begin(run, self.dialogs[arg])

@@ -114,5 +114,5 @@ async def test_words_typed_after_a_command_are_checked_too(engine) -> None:
     chat = Chat(engine)
     await chat.command("reframe", "honestly I just want to end it all")
     assert chat.text.rstrip().endswith("Are you safe right now?")
-    await chat.command("reframe", "my landlord is selling the flat")  # no crisis: the flow starts
-    assert "sentence or two" in chat.text.lower()
+    await chat.command("reframe", "my landlord is selling the flat")  # no crisis: the flow goes on
+    assert "can't you change" in chat.text or "out of your hands" in chat.text

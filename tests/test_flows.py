@@ -233,3 +233,15 @@ async def test_words_where_a_button_was_expected_can_switch_to_the_flow_they_nam
     await chat.command("learn")
     await chat.say("hmm")  # names nothing: just the options again
     assert chat.buttons == options
+
+
+async def test_words_after_a_flow_command_answer_its_first_question(engine) -> None:
+    chat = Chat(engine)
+    await chat.command("reframe", "My flat flooded")
+    assert "can't you change" in chat.text or "out of your hands" in chat.text
+    await chat.command("steps", "Move to a new city")
+    assert "Step 1" in chat.text and "Move to a new city" in chat.text
+    await chat.command("checkin", "4")  # names an option of the first question
+    assert chat.buttons == ["Skip"]  # the mood is taken: now the line about why
+    await chat.command("learn", "whatever")  # a question that takes no words: asked as usual
+    assert chat.buttons and "whatever" not in chat.text
