@@ -28,6 +28,14 @@ async def _went(turn: Turn, outcome: str) -> str:
     return "again"
 
 
+async def _draft(turn: Turn) -> None:
+    """The user's words as the body of a message: a capital first, a full stop last."""
+    words = str(turn.data.get("what", "")).strip()
+    if words and words[-1] not in ".!?…":
+        words += "."
+    turn.data["said"] = words[:1].upper() + words[1:]
+
+
 async def _message(turn: Turn) -> None:
     turn.write(Outreach(turn.data["person"], turn.data["what"]))
 
@@ -56,6 +64,8 @@ CONNECT = Dialog.of(
         "connect.draft",
         Option("send", "connect.send", to="sent"),
         Option("own", "connect.own", to="own"),
+        on_enter=_draft,
+        in_full=("said",),
     ),
     ask("own", "connect.own_prompt", save="what", then="sent_own"),
     end("sent", "connect.sent", on_enter=_message),
