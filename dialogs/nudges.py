@@ -369,13 +369,16 @@ NUDGES = Dialog.of(
         on_option=_zone_confirmed,
         goes_to=_menu_return("zone", "time"),
     ),
+    # Typing a place or a time instead of choosing starts the look-up again ("Berlin" after
+    # the zones offered for "8:30").
     State(
         "zone_pick",
         "nudges.zone_pick",
         options=(Option("other", "nudges.zone_other"),),
         options_from=_zone_options,
         on_option=_zone_picked,
-        goes_to=_menu_return("zone", "time"),
+        on_text=_zone_typed,
+        goes_to=(*_menu_return("zone", "time"), "zone_ok", "zone_pick"),
     ),
     State(
         "time",

@@ -116,6 +116,21 @@ async def test_time_zone_from_the_time_it_is_now_or_a_country_with_several(store
     assert "America/Los_Angeles time" in chat.text
 
 
+async def test_a_place_typed_instead_of_picking_a_zone_starts_again_from_it(store, setup) -> None:
+    _clock, engine, _, _ = setup(utc(2026, 1, 15, 13, 0))
+    chat = Chat(engine)
+    await chat.command("nudges")
+    await chat.click("Yes, please")
+    await chat.say("08:02")  # meant as the check-in time: zones at that offset are offered
+    assert chat.buttons[0] == "America/New_York · 08:00"
+    await chat.say("Berlin")  # what they meant
+    assert "Europe/Berlin" in chat.text and "14:00" in chat.text
+    await chat.click("Yes")
+    await chat.say("7am")
+    await chat.command("nudges")
+    assert "Europe/Berlin time" in chat.text
+
+
 async def test_opt_out_stops_every_nudge(store, setup) -> None:
     clock, engine, sender, sweep = setup()
     await subscribe(store, "u1", clock.now)
