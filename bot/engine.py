@@ -396,7 +396,7 @@ class Engine:
         self._note(run, "core.unknown_command", command=name[:32])
         await self._prompt_or_menu(run, menu=False)
 
-    async def _menu(self, run: _Run) -> None:
+    async def _menu(self, run: _Run, prompt: str = "core.menu") -> None:
         """Flows with something due for this user first, then the rest."""
         due: list[Choice] = []
         for dialog in self.dialogs.values():
@@ -410,14 +410,13 @@ class Engine:
         ]
         if run.dialog is not None:
             choices.insert(0, Choice("c:resume", self._say(run, "core.resume_button")))
-        self._reply(run, self._say(run, "core.menu"), tuple(choices))
+        self._reply(run, self._say(run, prompt), tuple(choices))
 
     async def _idle_text(self, run: _Run, text: str) -> None:
         """Between flows, offer the flows that fit what the user wrote, best first."""
         fits = [d for d in (self.router(text) if self.router else []) if d in self.dialogs]
         if not fits:
-            self._note(run, "core.idle")
-            return await self._menu(run)
+            return await self._menu(run, "core.idle")  # its own lead-in, not one more
         choices = [Choice(f"c:{name}", self._say(run, self.dialogs[name].title)) for name in fits]
         choices.append(Choice("c:menu", self._say(run, "core.other_button")))
         self._reply(run, self._say(run, "core.suggest"), tuple(choices))

@@ -255,3 +255,11 @@ async def test_words_after_a_flow_command_answer_its_first_question(engine) -> N
     assert chat.buttons == ["Skip"]  # the mood is taken: now the line about why
     await chat.command("learn", "whatever")  # a question that takes no words: asked as usual
     assert chat.buttons and "whatever" not in chat.text
+
+
+async def test_unclear_words_between_flows_get_the_menu_in_one_message(engine, texts) -> None:
+    chat = Chat(engine)
+    replies = await chat.say("asdfgh")
+    assert len(replies) == 1
+    assert replies[0].text in {v.strip() for v in texts.variants("core.idle")}
+    assert "Why me? → What can I do?" in chat.buttons
