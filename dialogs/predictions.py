@@ -28,7 +28,9 @@ async def _begin(turn: Turn) -> str:
         "spared": record.did_not_happen + spared,
         "open": record.open - answered,
     }
-    return "record" if turn.data["checked"] else "empty"
+    if turn.data["checked"]:
+        return "record"
+    return "waiting" if turn.data["open"] else "empty"
 
 
 async def _due(turn: Turn) -> str | None:
@@ -44,7 +46,7 @@ async def _answer(turn: Turn, outcome: str) -> str:
 PREDICTIONS = Dialog.of(
     "predictions",
     "predictions.title",
-    State("begin", route=_begin, goes_to=("check", "record", "empty"), start=True),
+    State("begin", route=_begin, goes_to=("check", "record", "waiting", "empty"), start=True),
     State(
         "check",
         "predictions.check",
@@ -53,6 +55,7 @@ PREDICTIONS = Dialog.of(
         goes_to=("begin",),
     ),
     end("record", "predictions.record"),
+    end("waiting", "predictions.waiting"),
     end("empty", "predictions.empty"),
     in_menu=False,
     due=_due,

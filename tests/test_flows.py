@@ -88,8 +88,11 @@ async def test_predictions_shows_the_users_own_hit_rate(store, texts) -> None:
         await chat.say("x")
         await chat.say("y")
         await chat.click("Tomorrow")
+    fresh = Chat(chat.engine, "u2")
+    await fresh.command("predictions")
+    assert "No worries recorded yet" in fresh.text
     await chat.command("predictions")
-    assert "No predictions checked yet (3 waiting)" in chat.text
+    assert "Worries waiting to be checked: 3." in chat.text
     clock.now += timedelta(days=2)
     await chat.command("predictions")
     for outcome in ("It didn't happen", "It happened", "It didn't happen"):
