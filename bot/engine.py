@@ -4,7 +4,6 @@ session by name, run the state's step, save everything in one transaction, retur
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -12,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bot import answers
 from bot.effects import CrisisNoted, Effect, ForgetUser, Journal
 from bot.flood import FloodGate, Verdict
 from bot.locks import KeyedLock
@@ -25,15 +25,12 @@ from dialogs.dsl import Dialog, Option, State, Turn
 
 log = logging.getLogger(__name__)
 
-QUOTE_CHARS = 120  # the user's words quoted back in a prompt
 RECENT, RECENT_CHARS = 3, 300  # earlier texts the safety check sees ("after a loss...")
 NUDGE_HOLD = timedelta(hours=24)  # no nudges after a crisis message, unless the user is safe
 SAFETY = "safety"  # the dialog a crisis message opens
 ASIDES = frozenset({"core.stale"})  # notes about the interaction, not the conversation
 MAX_HOPS = 8  # pass-through states in a row, so a routing loop cannot spin
 CACHE_SIZE = 10_000
-# Control characters (Unicode Cc) except newline and tab, and lone surrogates (Cs).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class Assessment(Protocol):
@@ -244,7 +241,7 @@ class Engine:
             return await self._idle_text(run, text)
         state = run.dialog.states[run.state]
         options = await self._options(run, state)
-        chosen = _match(text, options, self._labels(run, options))
+        chosen = answers.chosen(text, options, self._labels(run, options))
         if chosen is not None:
             return await self._option(run, state, chosen)
         if not state.takes_text:
@@ -259,7 +256,7 @@ class Engine:
         if state.takes_text:
             return True
         options = await self._options(run, state)
-        return _match(text, options, self._labels(run, options)) is not None
+        return answers.chosen(text, options, self._labels(run, options)) is not None
 
     async def _not_an_option(self, run: _Run, text: str) -> None:
         """Words where a button was expected: ask again, and when they name another flow
@@ -465,7 +462,7 @@ class Engine:
             choices = (
                 () if handing_back else (Choice("c:menu", self._say(run, "core.menu_button")),)
             )
-        values = {k: v if k in state.in_full else _quote(v) for k, v in run.turn.data.items()}
+        values = {k: v if k in state.in_full else _quoted(v) for k, v in run.turn.data.items()}
         key = state.say.format_map(run.turn.data) if "{" in state.say else state.say
         self._reply(run, self._say(run, key, **values), choices + extra, state.takes_text)
 
@@ -496,30 +493,11 @@ class Engine:
         run.replies.append(Reply(text, choices, takes_text, attachment))
 
     def _bounded(self, raw: str) -> tuple[str, bool]:
-        """Strip control characters and surrounding space; cut what is too long."""
-        text = _CONTROL.sub("", raw).strip()
-        if len(text) > self.max_input_chars:
-            return text[: self.max_input_chars].rstrip(), True
-        return text, False
+        return answers.cleaned(raw, self.max_input_chars)
 
 
-def _match(text: str, options: list[Option], labels: list[str]) -> Option | None:
-    """A typed answer that names an option ("done", "Yes", or "4" for "4 🙂") counts as a press.
-    A label's first word counts only when no other option starts with it."""
-    wanted = text.casefold().strip(" .!")
-    firsts = [label.casefold().split(" ")[0].strip(",.!?") for label in labels]
-    for option, label, first in zip(options, labels, firsts, strict=True):
-        if wanted in (option.id, label.casefold()) or (
-            wanted == first and firsts.count(first) == 1
-        ):
-            return option
-    return None
-
-
-def _quote(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > QUOTE_CHARS:
-        return value[: QUOTE_CHARS - 1].rstrip() + "…"
-    return value
+def _quoted(value: Any) -> Any:
+    return answers.quoted(value) if isinstance(value, str) else value
 
 
 __all__ = ["Engine"]

@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.answers import quoted
 from bot.insights.facts import ProgressFacts, Rated, WeekFacts
 from bot.insights.streaks import streak
 from bot.texts import Texts
 
 QUOTE_CHARS = 60  # the user's own words quoted in a summary
-
-
-def quote(text: str, limit: int = QUOTE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def day_label(day: date, texts: Texts, locale: str | None = None) -> str:
@@ -101,10 +97,10 @@ def _best_day(facts: WeekFacts) -> tuple[date, float] | None:
 def encouragement(facts: WeekFacts, texts: Texts, locale: str | None, seed: int) -> str:
     """One line about something the user did this week, the most concrete thing first."""
     if facts.steps_done:
-        step = quote(facts.steps_done[0])
+        step = quoted(facts.steps_done[0], QUOTE_CHARS)
         return texts.say("insights.encourage_step", locale, seed, step=step)
     if facts.problems_done:
-        problem = quote(facts.problems_done[0])
+        problem = quoted(facts.problems_done[0], QUOTE_CHARS)
         return texts.say("insights.encourage_problem", locale, seed, problem=problem)
     if facts.best_rating is not None:
         rated = facts.best_rating
@@ -118,7 +114,7 @@ def encouragement(facts: WeekFacts, texts: Texts, locale: str | None, seed: int)
             after=rated.after,
         )
     if facts.strengths:
-        strength = quote(facts.strengths[0])
+        strength = quoted(facts.strengths[0], QUOTE_CHARS)
         return texts.say("insights.encourage_strength", locale, seed, strength=strength)
     if best := _best_day(facts):
         day, mood = best
