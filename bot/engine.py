@@ -16,7 +16,6 @@ from bot.effects import CrisisNoted, Effect, ForgetUser, Journal
 from bot.flood import FloodGate, Verdict
 from bot.locks import KeyedLock
 from bot.report import Observer, TurnReport, conversation_hash
-from bot.safety import SOMEONE_ELSE
 from bot.store import Commit, SessionRecord, Store, UserRecord
 from bot.texts import Texts
 from bot.types import Choice, Inbound, Reply
@@ -36,6 +35,9 @@ CACHE_SIZE = 10_000
 class Assessment(Protocol):
     crisis: bool
     category: str | None
+
+    @property
+    def about_user(self) -> bool: ...  # False: the user is worried about someone else
 
 
 Safety = Callable[[str, Sequence[str]], Assessment]  # text, the user's recent texts
@@ -426,12 +428,14 @@ class Engine:
         run.recent = [*run.recent, text[:RECENT_CHARS]][-RECENT:]
         if found is None or not found.crisis:
             return False
-        await self._crisis(run, found.category, run.platform)
+        await self._crisis(run, found, run.platform)
         return True
 
-    async def _crisis(self, run: _Run, category: str | None, platform: str) -> None:
-        """Stop coaching: the flow waits (resumable) while the safety flow takes over."""
-        hold = None if category == SOMEONE_ELSE else run.turn.now + NUDGE_HOLD
+    async def _crisis(self, run: _Run, found: Assessment, platform: str) -> None:
+        """Stop coaching: the flow waits (resumable) while the safety flow takes over. Nudges
+        hold for a while when the user is the one at risk."""
+        category = found.category
+        hold = run.turn.now + NUDGE_HOLD if found.about_user else None
         run.turn.write(CrisisNoted(category or "unknown", platform, hold))
         log.warning("crisis message", extra={"category": category, "platform": platform})
         await self._begin(run, self.dialogs[SAFETY], category or "", interrupt=True)

@@ -39,6 +39,11 @@ class Assessment:
     category: str | None  # one of CATEGORIES when crisis, else None
     rule: str | None = field(default=None, compare=False)  # rule id, for logs (never the text)
 
+    @property
+    def about_user(self) -> bool:
+        """The one at risk is the user, not someone they are worried about."""
+        return self.crisis and self.category != SOMEONE_ELSE
+
 
 SAFE = Assessment(False, None)
 
