@@ -264,8 +264,7 @@ class Engine:
         """Words where a button was expected: ask again, and when they name another flow
         ("why does this always happen to me"), offer it beside the options."""
         assert run.dialog is not None
-        fits = [d for d in (self.router(text)[:1] if self.router else []) if d in self.dialogs]
-        elsewhere = [d for d in fits if d != run.dialog.name]
+        elsewhere = [d for d in self._fits(text)[:1] if d != run.dialog.name]
         if not elsewhere:
             self._note(run, "core.pick_one")
             return await self._prompt(run)
@@ -413,12 +412,16 @@ class Engine:
 
     async def _idle_text(self, run: _Run, text: str) -> None:
         """Between flows, offer the flows that fit what the user wrote, best first."""
-        fits = [d for d in (self.router(text) if self.router else []) if d in self.dialogs]
+        fits = self._fits(text)
         if not fits:
             return await self._menu(run, "core.idle")  # its own lead-in, not one more
         choices = [Choice(f"c:{name}", self._say(run, self.dialogs[name].title)) for name in fits]
         choices.append(Choice("c:menu", self._say(run, "core.other_button")))
         self._reply(run, self._say(run, "core.suggest"), tuple(choices))
+
+    def _fits(self, text: str) -> list[str]:
+        """The flows free text asks for, best first (none without a router)."""
+        return [d for d in (self.router(text) if self.router else []) if d in self.dialogs]
 
     async def _crisis_in(self, run: _Run, text: str) -> bool:
         """Check the user's words; on a crisis, the safety flow takes over (True)."""
