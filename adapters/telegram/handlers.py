@@ -64,9 +64,7 @@ class Handlers:
         if inbound is None or chat is None or user is None:
             return
         note = self.engine.texts.say("telegram.caption_read", user.language_code)
-        async with self._chats.hold(chat.id):
-            await self.sender.send(context.bot, chat.id, [Outgoing(html.escape(note, quote=False))])
-            await self._reply(context.bot, inbound, chat.id)
+        await self._turn(context.bot, inbound, chat.id, Outgoing(html.escape(note, quote=False)))
 
     async def on_press(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -128,8 +126,14 @@ class Handlers:
     async def on_error(self, update: object, context: Context) -> None:
         log.error("telegram update failed", exc_info=context.error)
 
-    async def _turn(self, bot: Bot, inbound: Inbound, chat_id: int) -> None:
+    async def _turn(
+        self, bot: Bot, inbound: Inbound, chat_id: int, note: Outgoing | None = None
+    ) -> None:
+        """One chat's turn, in order with its others; `note` goes out first (about the
+        platform, not the conversation)."""
         async with self._chats.hold(chat_id):
+            if note is not None:
+                await self.sender.send(bot, chat_id, [note])
             await self._reply(bot, inbound, chat_id)
 
     async def _reply(self, bot: Bot, inbound: Inbound, chat_id: int) -> None:
