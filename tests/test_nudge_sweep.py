@@ -92,9 +92,9 @@ async def test_an_unreachable_user_is_paused_until_they_turn_nudges_on_again(sto
     assert (await store.run(plans.row_of, user_id))["status"] == "on"
 
 
-async def _claim_and_turn(store, engine, clock) -> claims.Job:
-    """What a sweep does up to the send, in a process that then dies."""
-    request = ClaimRequest(
+def _dying_claim(clock) -> ClaimRequest:
+    """The claim of a sweep ("dead/1", a five-minute lease) whose process then dies."""
+    return ClaimRequest(
         (PLATFORM,),
         clock.now,
         10,
@@ -103,7 +103,11 @@ async def _claim_and_turn(store, engine, clock) -> claims.Job:
         clock.now - timedelta(hours=2),
         3,
     )
-    (job,) = await store.run(claims.claim, request)
+
+
+async def _claim_and_turn(store, engine, clock) -> claims.Job:
+    """What a sweep does up to the send, in a process that then dies."""
+    (job,) = await store.run(claims.claim, _dying_claim(clock))
     replies = await engine.handle(
         Inbound.command(job.key, job.flow, job.arg, interrupt=True, update_id=job.update_id)
     )
@@ -132,18 +136,7 @@ async def test_a_slot_decided_by_another_sweep_is_never_decided_again(store, wor
     clock, _, sender, sweep = world
     await subscribe(store, "u1", clock.now)
     clock.now = utc(2026, 6, 1, 6, 30)
-    await store.run(
-        claims.claim,
-        ClaimRequest(
-            (PLATFORM,),
-            clock.now,
-            10,
-            "dead/1",
-            clock.now + timedelta(minutes=5),
-            clock.now - timedelta(hours=2),
-            3,
-        ),
-    )  # claimed and decided; died before the engine turn
+    await store.run(claims.claim, _dying_claim(clock))  # decided; died before the turn
     await let_time_pass(sweep, clock, utc(2026, 6, 1, 7))
     assert len(sender.sent) == 1
     row = (await store.rows(select(nudge_subscriptions)))[0]
