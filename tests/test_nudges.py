@@ -52,6 +52,14 @@ def setup(store, texts, monkeypatch):
     return make
 
 
+async def deliveries(store, kind: str) -> list[tuple]:
+    """(local date, status) of every delivery of one kind, oldest first."""
+    query = select(nudge_deliveries.c.local_date, nudge_deliveries.c.status).where(
+        nudge_deliveries.c.kind == kind
+    )
+    return sorted(tuple(r) for r in await store.rows(query))
+
+
 async def sub_row(store, user_id: int):
     return (
         await store.rows(
@@ -406,10 +414,7 @@ async def test_the_weekly_summary_comes_once_a_week_on_the_chosen_day_with_real_
     assert "Check-ins: 7, on 7 days" in second and "Average mood: 2.0 of 5" in second
     assert "Small steps" not in second and "Check-in streak: 10 days" in second
     assert sender.sent[0].buttons  # ends like any flow, with the way back to the menu
-    query = select(nudge_deliveries.c.local_date, nudge_deliveries.c.status).where(
-        nudge_deliveries.c.kind == "weekly"
-    )
-    assert sorted(tuple(r) for r in await store.rows(query)) == [
+    assert await deliveries(store, "weekly") == [
         (date(2026, 6, 3), "sent"),
         (date(2026, 6, 10), "sent"),
     ]
@@ -448,10 +453,7 @@ async def test_open_steps_are_recalled_once_a_week_until_none_is_left(store, set
     await show(chat, sender.sent[1]).click("Pack the books")
     await let_time_pass(sweep, clock, utc(2026, 6, 18), step_minutes=15)
     assert len(sender.sent) == 2  # none open: no more reminders
-    query = select(nudge_deliveries.c.local_date, nudge_deliveries.c.status).where(
-        nudge_deliveries.c.kind == "steps"
-    )
-    assert sorted(tuple(r) for r in await store.rows(query)) == [
+    assert await deliveries(store, "steps") == [
         (date(2026, 6, 3), "sent"),
         (date(2026, 6, 10), "sent"),
     ]
