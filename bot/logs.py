@@ -60,13 +60,13 @@ def configure(level: str, secrets: Iterable[str] = (), stream: TextIO | None = N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # These print request URLs, which carry the Telegram token, at DEBUG/INFO.
-    # Updater logs whole webhook bodies (what users wrote) at DEBUG.
+    # These print request URLs, which carry the Telegram token, at DEBUG/INFO; the
+    # Application logs whole updates (what users wrote) at DEBUG.
     for noisy in (
         "httpx",
         "httpcore",
+        "telegram.ext.Application",
         "telegram.ext.ExtBot",
-        "telegram.ext.Updater",
         "telegram.Bot",
         "aiosqlite",
         "asyncio",

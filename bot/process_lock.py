@@ -61,14 +61,19 @@ class Lease:
 
 
 @contextlib.asynccontextmanager
-async def exclusive(database_url: str, name: str, role: str) -> AsyncIterator[Lease]:
-    """Hold `name` for the life of the block, or raise AlreadyRunning naming the holder."""
+async def exclusive(
+    database_url: str, name: str, role: str, refusal: str = ""
+) -> AsyncIterator[Lease]:
+    """Hold `name` for the life of the block, or raise AlreadyRunning naming the holder.
+    `refusal` is what to tell the operator then, with `{holder}` where the holder goes
+    (by default: which process runs as `role`)."""
     url = make_url(database_url)
+    refusal = refusal or f"another process already runs as {role} ({{holder}})"
     if url.get_backend_name() == "postgresql":
-        async with _postgres(url.set(drivername="postgresql"), name, role) as lease:
+        async with _postgres(url.set(drivername="postgresql"), name, role, refusal) as lease:
             yield lease
     elif url.get_backend_name() == "sqlite":
-        async with _file(url.database, name, role) as lease:
+        async with _file(url.database, name, role, refusal) as lease:
             yield lease
     else:  # pragma: no cover - the settings accept nothing else
         raise ValueError(f"no process lock for {url.get_backend_name()}")
@@ -85,7 +90,7 @@ WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
 
 
 @contextlib.asynccontextmanager
-async def _postgres(url: object, name: str, role: str) -> AsyncIterator[Lease]:
+async def _postgres(url: object, name: str, role: str, refusal: str) -> AsyncIterator[Lease]:
     import asyncpg
 
     dsn = url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
@@ -97,7 +102,7 @@ async def _postgres(url: object, name: str, role: str) -> AsyncIterator[Lease]:
         got = await conn.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", NAMESPACE, name)
         if not got:
             row = await conn.fetchrow(_HOLDER, NAMESPACE, name)
-            raise AlreadyRunning(_refusal(role, _pg_holder(row)))
+            raise AlreadyRunning(refusal.format(holder=_pg_holder(row)))
         lease = Lease()
         conn.add_termination_listener(lambda _c: lease.lost.set())
         watch = asyncio.create_task(_watch(conn, lease), name=f"lock watch {name}")
@@ -147,7 +152,7 @@ def lock_path(database: str | None, name: str) -> Path | None:
 
 
 @contextlib.asynccontextmanager
-async def _file(database: str | None, name: str, role: str) -> AsyncIterator[Lease]:
+async def _file(database: str | None, name: str, role: str, refusal: str) -> AsyncIterator[Lease]:
     path = lock_path(database, name)
     if path is None:
         yield Lease()
@@ -157,7 +162,7 @@ async def _file(database: str | None, name: str, role: str) -> AsyncIterator[Lea
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise AlreadyRunning(_refusal(role, _file_holder(fd))) from None
+            raise AlreadyRunning(refusal.format(holder=_file_holder(fd))) from None
         holder = {"holder": process_label(role), "since": datetime.now(UTC).isoformat()}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder).encode(), 0)
@@ -180,14 +185,3 @@ def _file_holder(fd: int) -> str:
         return "a process that is just starting"
     since = found.get("since", "")[:19].replace("T", " ")
     return f"{found.get('holder', 'another process')}, since {since} UTC"
-
-
-def _refusal(role: str, holder: str) -> str:
-    if role == "telegram poller":
-        return (
-            f"another process already polls Telegram with this bot token ({holder}). Exactly "
-            "one process may poll a token: stop that one, start this one with "
-            "`coach run --no-poll`, or set TELEGRAM_MODE=webhook to spread updates over "
-            "several processes"
-        )
-    return f"another process already runs as {role} ({holder})"

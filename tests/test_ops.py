@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from adapters.telegram.app import SECOND_POLLER
 from bot import ops
 from bot.app import running
 from bot.config import SettingsError, load_settings
@@ -152,7 +153,7 @@ async def test_file_lock_refuses_a_second_holder_and_names_the_first(tmp_path: P
     async with exclusive(url, "telegram-poll-abc", "telegram poller"):
         assert lock_path(str(tmp_path / "coach.db"), "telegram-poll-abc").exists()
         with pytest.raises(AlreadyRunning) as refused:
-            async with exclusive(url, "telegram-poll-abc", "telegram poller"):
+            async with exclusive(url, "telegram-poll-abc", "telegram poller", SECOND_POLLER):
                 pass
         message = str(refused.value)
         assert "already polls Telegram" in message and f"pid {os.getpid()}" in message

@@ -42,6 +42,11 @@ CONCURRENT_UPDATES = 64  # different chats run in parallel; one chat stays in or
 RATE_LIMIT_RETRIES = 3  # resends after a 429, each after Telegram's retry_after
 BOOTSTRAP_RETRIES = 5  # deleteWebhook / setWebhook at start
 POLLER = "telegram poller"  # the role named when a second poller is refused
+SECOND_POLLER = (
+    "another process already polls Telegram with this bot token ({holder}). Exactly one "
+    "process may poll a token: stop that one, start this one with `coach run --no-poll`, or "
+    "set TELEGRAM_MODE=webhook to spread updates over several processes"
+)
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 Answer = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call returns
 
@@ -196,7 +201,7 @@ async def serve(
         return
     url = database_url or _database_url(store)
     digest = hashlib.sha256(settings.token.encode()).hexdigest()[:16]
-    async with exclusive(url, f"telegram-poll-{digest}", POLLER) as lease:
+    async with exclusive(url, f"telegram-poll-{digest}", POLLER, SECOND_POLLER) as lease:
         await _serve_polling(app, engine, settings, stop, ready, lease.lost)
 
 
